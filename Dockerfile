@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build: the SDK image compiles, the small ASP.NET runtime image runs as non-root.
+
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+# Restore first, on the project files alone, so source edits reuse the cached restore layer.
+COPY global.json Directory.Build.props Directory.Packages.props Chronoq.sln ./
+COPY protos/ protos/
+COPY src/Chronoq.Protocol/Chronoq.Protocol.csproj src/Chronoq.Protocol/
+COPY src/Chronoq.Core/Chronoq.Core.csproj src/Chronoq.Core/
+COPY src/Chronoq.Storage.Postgres/Chronoq.Storage.Postgres.csproj src/Chronoq.Storage.Postgres/
+COPY src/Chronoq.Service/Chronoq.Service.csproj src/Chronoq.Service/
+RUN dotnet restore src/Chronoq.Service/Chronoq.Service.csproj
+COPY src/ src/
+RUN dotnet publish src/Chronoq.Service/Chronoq.Service.csproj -c Release --no-restore -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+WORKDIR /app
+COPY --from=build /app ./
+# Inside a container the endpoints must listen on all interfaces; the defaults bind loopback only.
+ENV Chronoq__GrpcUrl=http://0.0.0.0:50051 \
+    Chronoq__HttpUrl=http://0.0.0.0:8080 \
+    DOTNET_gcServer=0
+EXPOSE 50051 8080
+# The image's built-in non-root user (uid 1654).
+USER $APP_UID
+ENTRYPOINT ["dotnet", "Chronoq.Service.dll"]
