@@ -1,0 +1,87 @@
+using Chronoq.Core.Storage;
+
+namespace Chronoq.Storage.Postgres.Internal;
+
+/// <summary>
+/// One engine batch turned into column arrays for the unnest statements. Mutations are collapsed
+/// per job first (last one wins, in order), because one INSERT ... ON CONFLICT may not touch a
+/// row twice and a delete after an upsert must win. Reused from commit to commit (commits are
+/// serialized), so a steady stream of batches allocates only what grows.
+/// </summary>
+internal sealed class CommitColumns
+{
+    private readonly Dictionary<ulong, int> _slotById = new();
+    private readonly List<JobMutation> _collapsed = new();
+
+    /// <summary>Upserts that carry a body to store.</summary>
+    public UpsertColumns WithBody { get; } = new();
+
+    /// <summary>Upserts of metadata only: the stored body stays.</summary>
+    public UpsertColumns KeepingBody { get; } = new();
+
+    public List<long> DeletedIds { get; } = new();
+
+    /// <summary>The high-water mark to persist, or null when the stored one is already as high.</summary>
+    public long? HighWater { get; private set; }
+
+    public bool IsEmpty => DeletedIds.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
+
+    /// <summary>Reads everything needed from <paramref name="batch"/>; the batch is not referenced afterwards.</summary>
+    public void Load(MutationBatch batch, ulong committedHighWater)
+    {
+        _slotById.Clear();
+        _collapsed.Clear();
+        WithBody.Clear();
+        KeepingBody.Clear();
+        DeletedIds.Clear();
+
+        foreach (var mutation in batch.Mutations)
+        {
+            ulong id = mutation.Record.Id;
+            if (_slotById.TryGetValue(id, out int slot))
+            {
+                var previous = _collapsed[slot];
+                var next = mutation;
+                // A put followed by a metadata-only change in the same batch: the row does not exist
+                // yet, so the body of the put must travel with the last version.
+                if (next.Kind == MutationKind.Upsert && next.Record.BodyUnchanged
+                    && previous.Kind == MutationKind.Upsert && !previous.Record.BodyUnchanged)
+                {
+                    next = JobMutation.Upsert(next.Record with { Body = previous.Record.Body, BodyUnchanged = false });
+                }
+
+                _collapsed[slot] = next;
+            }
+            else
+            {
+                _slotById.Add(id, _collapsed.Count);
+                _collapsed.Add(mutation);
+            }
+        }
+
+        foreach (var mutation in _collapsed)
+        {
+            var record = mutation.Record;
+            if (mutation.Kind == MutationKind.Delete)
+            {
+                DeletedIds.Add(ToStored(record.Id));
+            }
+            else if (record.BodyUnchanged)
+            {
+                KeepingBody.Add(record, includeBody: false);
+            }
+            else
+            {
+                WithBody.Add(record, includeBody: true);
+            }
+        }
+
+        HighWater = batch.IdHighWater > committedHighWater ? ToStored(batch.IdHighWater) : null;
+        _collapsed.Clear();
+    }
+
+    /// <summary>Ids are uint64 on the wire but are assigned from 1 upwards; they fit bigint until 2^63.</summary>
+    internal static long ToStored(ulong id) => id <= long.MaxValue
+        ? (long)id
+        : throw new ArgumentOutOfRangeException(nameof(id), id, "Job ids above 2^63-1 cannot be stored.");
+}

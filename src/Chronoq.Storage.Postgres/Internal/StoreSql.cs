@@ -1,0 +1,121 @@
+namespace Chronoq.Storage.Postgres.Internal;
+
+/// <summary>The store's SQL, with the schema name filled in once.</summary>
+internal sealed class StoreSql
+{
+    /// <summary>The columns in the order every statement and the recovery COPY uses.</summary>
+    private const string Columns =
+        "id, topic, body, priority, state, ready_at_ms, ttr_ms, key, created_at_ms, buried_at_ms, reserves, timeouts, releases, buries, kicks, headers";
+
+    private const string UnnestArrays =
+        "unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[], $5::smallint[], $6::bigint[], $7::bigint[], $8::text[], " +
+        "$9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[]) " +
+        "AS u(" + Columns + ")";
+
+    private const string UpdateMetadata =
+        "topic = EXCLUDED.topic, priority = EXCLUDED.priority, state = EXCLUDED.state, ready_at_ms = EXCLUDED.ready_at_ms, " +
+        "ttr_ms = EXCLUDED.ttr_ms, key = EXCLUDED.key, created_at_ms = EXCLUDED.created_at_ms, buried_at_ms = EXCLUDED.buried_at_ms, " +
+        "reserves = EXCLUDED.reserves, timeouts = EXCLUDED.timeouts, releases = EXCLUDED.releases, buries = EXCLUDED.buries, " +
+        "kicks = EXCLUDED.kicks, headers = EXCLUDED.headers";
+
+    public StoreSql(string schema)
+    {
+        Schema = schema;
+        string s = "\"" + schema + "\"";
+        Jobs = s + ".jobs";
+        string meta = s + ".meta";
+
+        CreateVersionTable =
+            $"CREATE SCHEMA IF NOT EXISTS {s}; " +
+            $"CREATE TABLE IF NOT EXISTS {s}.schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())";
+        SelectSchemaVersion = $"SELECT coalesce(max(version), 0) FROM {s}.schema_version";
+        InsertSchemaVersion = $"INSERT INTO {s}.schema_version (version) VALUES (@version)";
+
+        DeleteJobs = $"DELETE FROM {Jobs} WHERE id = ANY($1::bigint[])";
+        UpsertJobs =
+            $"INSERT INTO {Jobs} ({Columns}) " +
+            "SELECT u.id, u.topic, u.body, u.priority, u.state, u.ready_at_ms, u.ttr_ms, u.key, u.created_at_ms, u.buried_at_ms, " +
+            $"u.reserves, u.timeouts, u.releases, u.buries, u.kicks, u.headers::jsonb FROM {UnnestArrays} " +
+            $"ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, {UpdateMetadata}";
+
+        // For records whose body the store already holds: $3 is sent as an empty array (the body
+        // is not re-sent; a multi-array unnest pads it with NULLs) and the stored body is kept. A
+        // row that is somehow missing is inserted with an empty body rather than failing the whole
+        // batch: that would be an engine bug, and an empty body is what ReadBodiesAsync reports for
+        // a missing job anyway.
+        UpsertJobsKeepingBody =
+            $"INSERT INTO {Jobs} ({Columns}) " +
+            "SELECT u.id, u.topic, '\\x'::bytea, u.priority, u.state, u.ready_at_ms, u.ttr_ms, u.key, u.created_at_ms, u.buried_at_ms, " +
+            $"u.reserves, u.timeouts, u.releases, u.buries, u.kicks, u.headers::jsonb FROM {UnnestArrays} " +
+            $"ON CONFLICT (id) DO UPDATE SET {UpdateMetadata}";
+
+        RaiseHighWater = $"UPDATE {meta} SET id_high_water = GREATEST(id_high_water, $1) WHERE singleton";
+        SelectHighWater = $"SELECT id_high_water FROM {meta} WHERE singleton";
+        EstimateJobCount = $"SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '{Jobs}'::regclass";
+        CopyOutJobs = $"COPY (SELECT {Columns} FROM {Jobs}) TO STDOUT (FORMAT BINARY)";
+        SelectBodies = $"SELECT id, body FROM {Jobs} WHERE id = ANY($1::bigint[])";
+    }
+
+    public string Schema { get; }
+    public string Jobs { get; }
+    public string CreateVersionTable { get; }
+    public string SelectSchemaVersion { get; }
+    public string InsertSchemaVersion { get; }
+    public string DeleteJobs { get; }
+    public string UpsertJobs { get; }
+    public string UpsertJobsKeepingBody { get; }
+    public string RaiseHighWater { get; }
+    public string SelectHighWater { get; }
+    public string EstimateJobCount { get; }
+    public string CopyOutJobs { get; }
+    public string SelectBodies { get; }
+
+    public string Migration(int version) => version switch
+    {
+        1 => MigrationV1(),
+        _ => throw new ArgumentOutOfRangeException(nameof(version), version, "No such schema version."),
+    };
+
+    private string MigrationV1()
+    {
+        string s = "\"" + Schema + "\"";
+        // uint32 values (priority, counters) are stored as bigint: exact and readable in psql, at
+        // 4 bytes a column more than a wrapped int would cost.
+        //
+        // fillfactor 80: a reserve, release or bury rewrites only unindexed columns, so PostgreSQL
+        // can make it a HOT update (new tuple version on the same page, no index insert) if the page
+        // has room; 20 % free space keeps that room.
+        // autovacuum: the default scale factor 0.2 lets dead tuples reach a fifth of the table
+        // before a vacuum; a queue deletes every row it ever inserts, so at millions of jobs that is
+        // hundreds of thousands of dead rows and an index that grows to the right forever. 1 % plus
+        // 1000 rows keeps vacuum close behind the churn, and cost_delay 0 lets it run unthrottled
+        // because falling behind on this table costs more I/O (bloat) than vacuuming does.
+        return
+            $"CREATE TABLE {s}.jobs (" +
+            "  id bigint NOT NULL PRIMARY KEY," +
+            "  topic text NOT NULL," +
+            "  body bytea NOT NULL," +
+            "  priority bigint NOT NULL," +
+            "  state smallint NOT NULL," +
+            "  ready_at_ms bigint NOT NULL," +
+            "  ttr_ms bigint NOT NULL," +
+            "  key text NULL," +
+            "  created_at_ms bigint NOT NULL," +
+            "  buried_at_ms bigint NOT NULL," +
+            "  reserves bigint NOT NULL," +
+            "  timeouts bigint NOT NULL," +
+            "  releases bigint NOT NULL," +
+            "  buries bigint NOT NULL," +
+            "  kicks bigint NOT NULL," +
+            "  headers jsonb NULL" +
+            ") WITH (fillfactor = 80, autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000," +
+            "  autovacuum_vacuum_insert_scale_factor = 0.05, autovacuum_analyze_scale_factor = 0.02, autovacuum_vacuum_cost_delay = 0);" +
+            // Live keys are unique per topic; the engine enforces it too, this catches its bugs.
+            $"CREATE UNIQUE INDEX jobs_topic_key ON {s}.jobs (topic, key) WHERE key IS NOT NULL;" +
+            // One row, updated by most commits: fillfactor 10 keeps its page nearly empty so every
+            // update is HOT and pruned in place.
+            $"CREATE TABLE {s}.meta (singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton), id_high_water bigint NOT NULL)" +
+            "  WITH (fillfactor = 10);" +
+            $"INSERT INTO {s}.meta (singleton, id_high_water) VALUES (true, 0);";
+    }
+}

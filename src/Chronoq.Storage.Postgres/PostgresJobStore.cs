@@ -1,0 +1,523 @@
+using System.Diagnostics;
+using Chronoq.Core.Storage;
+using Chronoq.Storage.Postgres.Internal;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Chronoq.Storage.Postgres;
+
+/// <summary>
+/// The durable store: a write-ahead table of live jobs in PostgreSQL. Each engine batch is
+/// committed in one transaction and one round trip; start-up recovery reads every live job back
+/// with one binary COPY. Create it with <see cref="CreateAsync"/>, which also migrates the schema.
+/// </summary>
+public sealed class PostgresJobStore : IJobStore
+{
+    /// <summary>First pause between attempts; doubles up to <see cref="MaxRetryDelayMs"/>. Short,
+    /// because the usual transient fault is one dead pooled connection and the next one works.</summary>
+    private const int FirstRetryDelayMs = 20;
+
+    /// <summary>Cap on the pause between attempts, so a server that returns is noticed within half a second.</summary>
+    private const int MaxRetryDelayMs = 500;
+
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly PostgresStoreOptions _options;
+    private readonly StoreSql _sql;
+    private readonly ILogger _logger;
+
+    // Commits never overlap: the engine sends one at a time, and a commit we stopped waiting for
+    // (deadline passed) keeps the gate until it has really ended, so it cannot race the next one.
+    private readonly SemaphoreSlim _commitGate = new(1, 1);
+    private readonly CommitColumns _columns = new();
+    private ulong _committedHighWater;
+    private int _disposed;
+
+    private PostgresJobStore(NpgsqlDataSource dataSource, PostgresStoreOptions options, ILogger logger)
+    {
+        _dataSource = dataSource;
+        _options = options;
+        _sql = new StoreSql(options.Schema);
+        _logger = logger;
+    }
+
+    /// <inheritdoc />
+    public string Kind => "postgres";
+
+    /// <summary>The options the store runs with.</summary>
+    public PostgresStoreOptions Options => _options;
+
+    /// <summary>
+    /// Validates <paramref name="options"/>, opens a connection pool, and creates or migrates the
+    /// schema. Throws <see cref="ArgumentException"/> for bad options and
+    /// <see cref="StorageUnavailableException"/> when PostgreSQL cannot be reached.
+    /// </summary>
+    public static async Task<PostgresJobStore> CreateAsync(PostgresStoreOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        logger ??= NullLogger.Instance;
+
+        var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+        var settings = builder.ConnectionStringBuilder;
+        // The same few statements run thousands of times a second; preparing them once per
+        // physical connection saves the parse and plan on every commit.
+        if (settings.MaxAutoPrepare == 0)
+        {
+            settings.MaxAutoPrepare = 16;
+            settings.AutoPrepareMinUsages = 2;
+        }
+
+        // The store owns this pool and never changes session state, so the DISCARD ALL Npgsql
+        // would send when reusing a pooled connection is pure overhead (and would drop the
+        // prepared statements).
+        settings.NoResetOnClose = true;
+        if (string.IsNullOrEmpty(settings.ApplicationName))
+        {
+            settings.ApplicationName = "chronoq";
+        }
+
+        var dataSource = builder.Build();
+        var store = new PostgresJobStore(dataSource, options, logger);
+        try
+        {
+            await store.RunBoundedAsync(
+                "Schema migration",
+                static (s, deadline) => s.RetryAsync(
+                    "Schema migration",
+                    async token =>
+                    {
+                        await SchemaMigrator.MigrateAsync(s._dataSource, s._sql, s._logger, token).ConfigureAwait(false);
+                        return true;
+                    },
+                    deadline),
+                // Migration may wait for another instance migrating at the same moment, and a
+                // server starting alongside us (docker-compose) may need a while to accept connections.
+                TimeSpan.FromTicks(Math.Max(options.CommitTimeout.Ticks, TimeSpan.FromSeconds(30).Ticks)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await dataSource.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        return store;
+    }
+
+    /// <inheritdoc />
+    public async Task<RecoveredState> RecoverAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+            long estimate;
+            ulong storedHighWater;
+            await using (var batch = new NpgsqlBatch(connection))
+            {
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(_sql.EstimateJobCount));
+                batch.BatchCommands.Add(new NpgsqlBatchCommand(_sql.SelectHighWater));
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                estimate = reader.GetInt64(0);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                storedHighWater = (ulong)reader.GetInt64(0);
+            }
+
+            // reltuples is an estimate (-1 or 0 before the first ANALYZE); a little headroom saves a
+            // regrow of a multi-million-entry list, and the cap keeps a stale estimate harmless.
+            var jobs = new List<JobRecord>((int)Math.Clamp(estimate + estimate / 16, 16, 64_000_000));
+            var topics = new Dictionary<string, string>(StringComparer.Ordinal);
+            ulong maxId = 0;
+
+            await using (var exporter = await connection.BeginBinaryExportAsync(_sql.CopyOutJobs, cancellationToken).ConfigureAwait(false))
+            {
+                while (await exporter.StartRowAsync(cancellationToken).ConfigureAwait(false) != -1)
+                {
+                    var record = await ReadRecordAsync(exporter, topics, cancellationToken).ConfigureAwait(false);
+                    jobs.Add(record);
+                    if (record.Id > maxId)
+                    {
+                        maxId = record.Id;
+                    }
+                }
+            }
+
+            ulong highWater = Math.Max(storedHighWater, maxId);
+            _committedHighWater = storedHighWater;
+            PostgresStoreLog.Recovered(_logger, jobs.Count, highWater, _options.Schema, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return new RecoveredState(jobs, highWater);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            PostgresStoreLog.Unavailable(_logger, "Recovery", (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, ex);
+            throw new StorageUnavailableException($"Could not read the stored jobs from PostgreSQL: {ex.Message}", ex);
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask CommitAsync(MutationBatch batch, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (batch.Mutations.Count == 0 && batch.IdHighWater <= Volatile.Read(ref _committedHighWater))
+        {
+            return;
+        }
+
+        long started = Stopwatch.GetTimestamp();
+        TimeSpan timeout = _options.CommitTimeout;
+        if (!await _commitGate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new StorageUnavailableException($"A previous commit to PostgreSQL has not ended within {timeout.TotalSeconds:0.###} s.");
+        }
+
+        bool gateHandedOff = false;
+        try
+        {
+            // Everything needed is copied out of the batch here, synchronously: if we give up
+            // waiting below, the engine may clear and reuse the batch while the attempt winds down.
+            _columns.Load(batch, _committedHighWater);
+            if (_columns.IsEmpty)
+            {
+                return;
+            }
+
+            TimeSpan remaining = timeout - Stopwatch.GetElapsedTime(started);
+            gateHandedOff = true;
+            await RunBoundedAsync("Commit", static (store, token) => store.CommitWithRetriesAsync(token), remaining, cancellationToken, _commitGate)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!gateHandedOff)
+            {
+                _commitGate.Release();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        var bodies = new ReadOnlyMemory<byte>[ids.Count];
+        if (ids.Count == 0)
+        {
+            return bodies;
+        }
+
+        var stored = new long[ids.Count];
+        for (int i = 0; i < stored.Length; i++)
+        {
+            stored[i] = CommitColumns.ToStored(ids[i]);
+        }
+
+        var found = await RunBoundedAsync(
+            "Body read",
+            (store, token) => store.ReadBodiesWithRetriesAsync(stored, token),
+            _options.CommitTimeout,
+            cancellationToken).ConfigureAwait(false);
+
+        for (int i = 0; i < bodies.Length; i++)
+        {
+            bodies[i] = found.TryGetValue(stored[i], out var body) ? body : ReadOnlyMemory<byte>.Empty;
+        }
+
+        return bodies;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        // Let an in-flight commit end (it is bounded by its own deadline) before the pool goes.
+        if (await _commitGate.WaitAsync(_options.CommitTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false))
+        {
+            _commitGate.Release();
+        }
+
+        await _dataSource.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> with a deadline: its token is cancelled when the time is up,
+    /// and the caller stops waiting then too, even if the operation takes longer to unwind. Every
+    /// failure except the caller's own cancellation surfaces as <see cref="StorageUnavailableException"/>.
+    /// </summary>
+    /// <param name="releaseWhenEnded">A gate to release when the operation has really ended,
+    /// which may be after the caller stopped waiting for it.</param>
+    private async Task<T> RunBoundedAsync<T>(
+        string what,
+        Func<PostgresJobStore, CancellationToken, Task<T>> operation,
+        TimeSpan timeout,
+        CancellationToken cancellationToken,
+        SemaphoreSlim? releaseWhenEnded = null)
+    {
+        long started = Stopwatch.GetTimestamp();
+        if (timeout <= TimeSpan.Zero)
+        {
+            timeout = TimeSpan.FromMilliseconds(1);
+        }
+
+        var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        Task<T> work;
+        try
+        {
+            work = operation(this, deadline.Token);
+        }
+        catch (Exception ex)
+        {
+            deadline.Dispose();
+            releaseWhenEnded?.Release();
+            throw Unavailable(what, started, ex);
+        }
+
+        _ = work.ContinueWith(
+            static (task, state) =>
+            {
+                _ = task.Exception; // observed: the caller saw it, or gave up waiting
+                var (source, gate) = ((CancellationTokenSource, SemaphoreSlim?))state!;
+                source.Dispose();
+                gate?.Release();
+            },
+            (deadline, releaseWhenEnded),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        try
+        {
+            return await work.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (TimeoutException ex) when (!work.IsCompleted)
+        {
+            throw Unavailable(what, started, new TimeoutException($"{what} did not complete within {timeout.TotalSeconds:0.###} s.", ex));
+        }
+        catch (Exception ex)
+        {
+            throw Unavailable(what, started, ex);
+        }
+    }
+
+    private StorageUnavailableException Unavailable(string what, long started, Exception cause)
+    {
+        long elapsedMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        PostgresStoreLog.Unavailable(_logger, what, elapsedMs, cause);
+        return cause as StorageUnavailableException
+            ?? new StorageUnavailableException($"{what} failed: PostgreSQL unavailable after {elapsedMs} ms ({cause.GetType().Name}: {cause.Message}).", cause);
+    }
+
+    /// <summary>
+    /// Attempts until success, a fault that is not transient, or the deadline. On a deadline the
+    /// last real fault is reported rather than the cancellation it caused.
+    /// </summary>
+    private async Task<T> RetryAsync<T>(string what, Func<CancellationToken, Task<T>> attempt, CancellationToken deadline)
+    {
+        int delayMs = FirstRetryDelayMs;
+        Exception? lastFault = null;
+        for (int attemptNumber = 1; ; attemptNumber++)
+        {
+            try
+            {
+                return await attempt(deadline).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (deadline.IsCancellationRequested && lastFault is not null && ex is OperationCanceledException or NpgsqlException)
+            {
+                throw new StorageUnavailableException($"{what} failed: PostgreSQL unavailable until the deadline; last error: {lastFault.Message}", lastFault);
+            }
+            catch (Exception ex) when (!deadline.IsCancellationRequested && StorageFault.IsTransient(ex))
+            {
+                lastFault = ex;
+                if (StorageFault.BrokeConnection(ex))
+                {
+                    // Idle pooled connections to a restarted server are dead too; drop them all
+                    // rather than failing once per stale connection.
+                    _dataSource.Clear();
+                }
+
+                PostgresStoreLog.Retrying(_logger, what, attemptNumber, ex);
+                try
+                {
+                    await Task.Delay(delayMs, deadline).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw new StorageUnavailableException($"{what} failed: PostgreSQL unavailable until the deadline; last error: {ex.Message}", ex);
+                }
+
+                delayMs = Math.Min(delayMs * 2, MaxRetryDelayMs);
+            }
+        }
+    }
+
+    private async Task<bool> CommitWithRetriesAsync(CancellationToken deadline)
+    {
+        await RetryAsync("Commit", CommitOnceAsync, deadline).ConfigureAwait(false);
+        if (_columns.HighWater is long highWater)
+        {
+            Volatile.Write(ref _committedHighWater, Math.Max(_committedHighWater, (ulong)highWater));
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// One attempt: every statement in one NpgsqlBatch, so one round trip and, with no explicit
+    /// transaction, one implicit transaction: Npgsql sends a single Sync after the last statement,
+    /// and an error in any statement skips the rest and rolls back the earlier ones
+    /// (https://www.npgsql.org/doc/api/Npgsql.NpgsqlBatchCommand.html, AppendErrorBarrier).
+    /// </summary>
+    private async Task<bool> CommitOnceAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+
+        // Deletes first: a job deleted by key and a new job put with the same key in one batch
+        // would otherwise trip the unique (topic, key) index.
+        if (_columns.DeletedIds.Count > 0)
+        {
+            var delete = new NpgsqlBatchCommand(_sql.DeleteJobs);
+            delete.Parameters.Add(new NpgsqlParameter<List<long>> { TypedValue = _columns.DeletedIds });
+            batch.BatchCommands.Add(delete);
+        }
+
+        if (_columns.WithBody.Count > 0)
+        {
+            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobs, _columns.WithBody));
+        }
+
+        if (_columns.KeepingBody.Count > 0)
+        {
+            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobsKeepingBody, _columns.KeepingBody));
+        }
+
+        if (_columns.HighWater is long highWater)
+        {
+            var raise = new NpgsqlBatchCommand(_sql.RaiseHighWater);
+            raise.Parameters.Add(new NpgsqlParameter<long> { TypedValue = highWater });
+            batch.BatchCommands.Add(raise);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static NpgsqlBatchCommand UpsertCommand(string sql, UpsertColumns columns)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        var p = command.Parameters;
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Ids });
+        p.Add(new NpgsqlParameter<List<string>> { TypedValue = columns.Topics });
+        p.Add(new NpgsqlParameter<List<byte[]>> { TypedValue = columns.Bodies, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bytea });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Priorities });
+        p.Add(new NpgsqlParameter<List<short>> { TypedValue = columns.States });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.ReadyAtMs });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.TtrMs });
+        p.Add(new NpgsqlParameter<List<string?>> { TypedValue = columns.Keys, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.CreatedAtMs });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.BuriedAtMs });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Reserves });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Timeouts });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Releases });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Buries });
+        p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Kicks });
+        p.Add(new NpgsqlParameter<List<string?>> { TypedValue = columns.Headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        return command;
+    }
+
+    private Task<Dictionary<long, ReadOnlyMemory<byte>>> ReadBodiesWithRetriesAsync(long[] ids, CancellationToken deadline) =>
+        RetryAsync(
+            "Body read",
+            async token =>
+            {
+                var found = new Dictionary<long, ReadOnlyMemory<byte>>(ids.Length);
+                await using var connection = await _dataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                await using var command = new NpgsqlCommand(_sql.SelectBodies, connection);
+                command.Parameters.Add(new NpgsqlParameter<long[]> { TypedValue = ids });
+                await using var reader = await command.ExecuteReaderAsync(token).ConfigureAwait(false);
+                while (await reader.ReadAsync(token).ConfigureAwait(false))
+                {
+                    found[reader.GetInt64(0)] = reader.GetFieldValue<byte[]>(1);
+                }
+
+                return found;
+            },
+            deadline);
+
+    private static async ValueTask<JobRecord> ReadRecordAsync(NpgsqlBinaryExporter exporter, Dictionary<string, string> topics, CancellationToken cancellationToken)
+    {
+        long id = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        string topic = await exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        // A topic name repeats across millions of jobs: keep one string per topic.
+        if (topics.TryGetValue(topic, out var known))
+        {
+            topic = known;
+        }
+        else
+        {
+            topics.Add(topic, topic);
+        }
+
+        byte[] body = await exporter.ReadAsync<byte[]>(NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+        long priority = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        short state = await exporter.ReadAsync<short>(NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
+        long readyAtMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long ttrMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        string? key = exporter.IsNull
+            ? await SkipNullAsync<string>(exporter, cancellationToken).ConfigureAwait(false)
+            : await exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        long createdAtMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long buriedAtMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long reserves = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long timeouts = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long releases = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long buries = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        long kicks = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+        string? headers = exporter.IsNull
+            ? await SkipNullAsync<string>(exporter, cancellationToken).ConfigureAwait(false)
+            : await exporter.ReadAsync<string>(NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+
+        return new JobRecord
+        {
+            Id = (ulong)id,
+            Topic = topic,
+            Body = body,
+            Priority = (uint)priority,
+            State = (StoredJobState)state,
+            ReadyAtMs = readyAtMs,
+            TtrMs = ttrMs,
+            Key = key,
+            CreatedAtMs = createdAtMs,
+            BuriedAtMs = buriedAtMs,
+            Reserves = (uint)reserves,
+            Timeouts = (uint)timeouts,
+            Releases = (uint)releases,
+            Buries = (uint)buries,
+            Kicks = (uint)kicks,
+            Headers = HeaderCodec.Decode(headers),
+        };
+    }
+
+    private static async ValueTask<T?> SkipNullAsync<T>(NpgsqlBinaryExporter exporter, CancellationToken cancellationToken)
+        where T : class
+    {
+        await exporter.SkipAsync(cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+}

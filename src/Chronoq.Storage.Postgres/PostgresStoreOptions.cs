@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using Npgsql;
+
+namespace Chronoq.Storage.Postgres;
+
+/// <summary>Settings of the PostgreSQL job store. Immutable; check with <see cref="Validate"/>.</summary>
+public sealed partial record PostgresStoreOptions
+{
+    /// <summary>The defaults: no connection string (it must be set), schema "chronoq", 5 s commit timeout.</summary>
+    public static PostgresStoreOptions Default { get; } = new();
+
+    /// <summary>Npgsql connection string of the database that holds the store. Required; no default.</summary>
+    public string ConnectionString { get; init; } = "";
+
+    /// <summary>
+    /// Schema holding the store's tables, created at start-up if missing. Default "chronoq".
+    /// Letters, digits and underscores, starting with a letter or underscore, at most 63 characters
+    /// (PostgreSQL's identifier limit), so it never needs quoting games.
+    /// </summary>
+    public string Schema { get; init; } = "chronoq";
+
+    /// <summary>
+    /// The longest a commit (or a body read) may take, retries included, before it fails with
+    /// StorageUnavailableException. Default 5 s: long enough to ride out a pooled connection that
+    /// died with a restarted server, short enough that callers get UNAVAILABLE while they still care.
+    /// </summary>
+    public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How many bytes of job bodies the engine keeps in memory before it drops bodies and reads them
+    /// back on delivery with ReadBodiesAsync. Default 256 MiB. Not used by the store itself.
+    /// </summary>
+    public long BodyCacheBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that is not usable.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ConnectionString))
+        {
+            throw new ArgumentException($"{nameof(PostgresStoreOptions)}.{nameof(ConnectionString)} must be set.", nameof(ConnectionString));
+        }
+
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{nameof(PostgresStoreOptions)}.{nameof(ConnectionString)} is not a valid Npgsql connection string: {ex.Message}", nameof(ConnectionString), ex);
+        }
+
+        if (Schema is null || !SchemaName().IsMatch(Schema))
+        {
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(Schema)} '{Schema}' must be 1-63 letters, digits or underscores, starting with a letter or underscore.",
+                nameof(Schema));
+        }
+
+        if (CommitTimeout <= TimeSpan.Zero || CommitTimeout > TimeSpan.FromMinutes(10))
+        {
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(CommitTimeout)} must be greater than 0 and at most 10 minutes (was {CommitTimeout}).",
+                nameof(CommitTimeout));
+        }
+
+        if (BodyCacheBytes < 0)
+        {
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(BodyCacheBytes)} must not be negative (was {BodyCacheBytes}).",
+                nameof(BodyCacheBytes));
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex SchemaName();
+}
