@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+'use strict';
+// @grpc/grpc-js client checks against a Chronoq server: prints one JSON line per check,
+// {"check": name, "ok": true|false, "detail": "..."}, and exits 1 if any check failed.
+//
+// Usage: node chronoq_client_checks.js HOST:PORT [--max-message-bytes N] [--only a,b]
+//
+// --max-message-bytes is the server's receive limit: the oversize check sends a message past it.
+// A new check is one more entry in CHECKS: an async function that throws to fail.
+const grpc = require('@grpc/grpc-js');
+const { GrpcReflection } = require('grpc-js-reflection-client');
+const { load } = require('./protos');
+
+function argument(name, fallback) {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : fallback;
+}
+
+const address = process.argv[2];
+const maxMessageBytes = Number(argument('--max-message-bytes', 4 * 1024 * 1024));
+const only = new Set(argument('--only', '').split(',').filter(Boolean));
+const protos = load();
+const Health = protos.grpc.health.v1.Health;
+const clientLimit = maxMessageBytes * 2 + 1024 * 1024;
+const channelOptions = {
+  'grpc.max_send_message_length': clientLimit,
+  'grpc.max_receive_message_length': clientLimit,
+};
+const health = new Health(address, grpc.credentials.createInsecure(), channelOptions);
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function statusName(code) {
+  return Object.keys(grpc.status).find((name) => grpc.status[name] === code) || String(code);
+}
+
+function expectStatus(error, code) {
+  expect(error && typeof error.code === 'number', `expected a status error, got ${error}`);
+  expect(error.code === code, `expected ${statusName(code)}, got ${statusName(error.code)}: ${error.details}`);
+}
+
+function deadlineIn(ms) {
+  return { deadline: new Date(Date.now() + ms) };
+}
+
+function unary(client, method, request, options) {
+  return new Promise((resolve, reject) => {
+    client[method](request, new grpc.Metadata(), options || deadlineIn(10000), (error, response) => {
+      if (error) reject(error); else resolve(response);
+    });
+  });
+}
+
+async function callError(promise) {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('the call succeeded; an error status was expected');
+}
+
+// Unary call by path, for methods the loaded protos do not have.
+function unaryByPath(path, request) {
+  const method = Health.service.Check;
+  return new Promise((resolve, reject) => {
+    health.makeUnaryRequest(path, method.requestSerialize, method.responseDeserialize, request,
+      new grpc.Metadata(), deadlineIn(10000), (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+// Resolves with the first message of a server stream, or rejects with its error.
+function firstMessage(call) {
+  return new Promise((resolve, reject) => {
+    call.once('data', resolve);
+    call.once('error', reject);
+  });
+}
+
+// Resolves with the status error that ends the stream.
+function streamError(call) {
+  return new Promise((resolve, reject) => {
+    call.on('error', resolve);
+    call.on('end', () => reject(new Error('the stream ended OK; an error status was expected')));
+    call.on('data', () => {});
+  });
+}
+
+function reflectionChecks(version) {
+  return {
+    [`reflection_${version}_lists_services`]: async () => {
+      const reflection = new GrpcReflection(address, grpc.credentials.createInsecure(), {}, version);
+      const services = await reflection.listServices();
+      for (const name of ['chronoq.v1.Chronoq', 'grpc.health.v1.Health', `grpc.reflection.${version}.ServerReflection`]) {
+        expect(services.includes(name), `${name} missing from ${JSON.stringify(services)}`);
+      }
+      return services.join(' ');
+    },
+    [`reflection_${version}_describes_chronoq`]: async () => {
+      const reflection = new GrpcReflection(address, grpc.credentials.createInsecure(), {}, version);
+      const methods = (await reflection.listMethods('chronoq.v1.Chronoq')).map((m) => m.name);
+      for (const name of ['Put', 'PutBatch', 'Reserve', 'ReserveOne', 'Delete', 'Touch', 'Kick', 'PauseTopic']) {
+        expect(methods.includes(name), `${name} missing from ${JSON.stringify(methods)}`);
+      }
+      return `${methods.length} methods`;
+    },
+  };
+}
+
+const CHECKS = {
+  async health_check_serving() {
+    const response = await unary(health, 'Check', { service: '' });
+    expect(response.status === 'SERVING', `status ${response.status}`);
+    return 'SERVING';
+  },
+  async health_check_unknown_service_not_found() {
+    const error = await callError(unary(health, 'Check', { service: 'no.such.Service' }));
+    expectStatus(error, grpc.status.NOT_FOUND);
+    return error.details;
+  },
+  async health_watch_first_status_then_cancel() {
+    const call = health.Watch({ service: '' }, deadlineIn(10000));
+    const ended = streamError(call);
+    const first = await firstMessage(call);
+    expect(first.status === 'SERVING', `first status ${first.status}`);
+    call.cancel();
+    const error = await ended;
+    expectStatus(error, grpc.status.CANCELLED);
+    return 'SERVING, then CANCELLED';
+  },
+  async health_watch_deadline_exceeded() {
+    const started = Date.now();
+    const call = health.Watch({ service: '' }, deadlineIn(500));
+    const ended = streamError(call);
+    const first = await firstMessage(call);
+    expect(first.status === 'SERVING', `first status ${first.status}`);
+    const error = await ended;
+    const elapsed = Date.now() - started;
+    expectStatus(error, grpc.status.DEADLINE_EXCEEDED);
+    expect(elapsed >= 400 && elapsed < 5000, `ended after ${elapsed} ms for a 500 ms deadline`);
+    return `after ${elapsed} ms`;
+  },
+  async unknown_method_unimplemented() {
+    const error = await callError(unaryByPath('/grpc.health.v1.Health/NoSuchMethod', { service: '' }));
+    expectStatus(error, grpc.status.UNIMPLEMENTED);
+    return error.details;
+  },
+  async unknown_service_unimplemented() {
+    const error = await callError(unaryByPath('/no.such.v1.Service/Method', { service: '' }));
+    expectStatus(error, grpc.status.UNIMPLEMENTED);
+    return error.details;
+  },
+  async large_request_1mib_accepted() {
+    // A 1 MiB service name: the server must receive and parse it whole to answer NOT_FOUND.
+    const error = await callError(unary(health, 'Check', { service: 'x'.repeat(1024 * 1024) }, deadlineIn(20000)));
+    expectStatus(error, grpc.status.NOT_FOUND);
+    return 'NOT_FOUND for a 1 MiB request';
+  },
+  async oversize_request_resource_exhausted() {
+    const error = await callError(unary(health, 'Check', { service: 'x'.repeat(maxMessageBytes + 1024) }, deadlineIn(20000)));
+    expectStatus(error, grpc.status.RESOURCE_EXHAUSTED);
+    // The connection must survive a refused message.
+    const response = await unary(health, 'Check', { service: '' });
+    expect(response.status === 'SERVING', `after it: status ${response.status}`);
+    return error.details;
+  },
+  async concurrent_500_unary_calls() {
+    const calls = [];
+    for (let i = 0; i < 500; i++) calls.push(unary(health, 'Check', { service: '' }, deadlineIn(60000)));
+    const responses = await Promise.all(calls);
+    expect(responses.every((r) => r.status === 'SERVING'), 'not all SERVING');
+    return '500 SERVING';
+  },
+  async concurrent_200_watch_streams() {
+    const calls = [];
+    for (let i = 0; i < 200; i++) calls.push(health.Watch({ service: '' }, deadlineIn(60000)));
+    try {
+      const firsts = await Promise.all(calls.map(firstMessage));
+      expect(firsts.every((r) => r.status === 'SERVING'), 'not all SERVING');
+    } finally {
+      for (const call of calls) {
+        call.on('error', () => {});
+        call.cancel();
+      }
+    }
+    return '200 streams open at once';
+  },
+  ...reflectionChecks('v1'),
+  ...reflectionChecks('v1alpha'),
+};
+
+async function main() {
+  let failed = 0;
+  for (const [name, check] of Object.entries(CHECKS)) {
+    if (only.size && !only.has(name)) continue;
+    const started = Date.now();
+    let ok = true;
+    let detail;
+    try {
+      detail = String((await check()) ?? '');
+    } catch (error) {
+      ok = false;
+      detail = error && error.stack ? error.stack.split('\n').slice(0, 3).join(' | ') : String(error);
+    }
+    if (!ok) failed++;
+    console.log(JSON.stringify({ check: name, ok, detail, seconds: (Date.now() - started) / 1000 }));
+  }
+  health.close();
+  process.exit(failed ? 1 : 0);
+}
+
+main();

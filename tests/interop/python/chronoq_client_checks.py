@@ -1,0 +1,202 @@
+#!/usr/bin/python3
+"""grpcio client checks against a Chronoq server: prints one JSON line per check,
+{"check": name, "ok": true|false, "detail": "..."}, and exits 1 if any check failed.
+
+Usage: /usr/bin/python3 chronoq_client_checks.py HOST:PORT [--max-message-bytes N] [--only a,b]
+
+--max-message-bytes is the server's receive limit: the oversize check sends a message past it.
+A new check is a function decorated with @check; it raises AssertionError (via expect) to fail.
+"""
+
+import argparse
+import json
+import sys
+import time
+import traceback
+
+import grpc
+
+from protoset import Protos
+
+protos = Protos()
+HealthCheckRequest = protos.message("grpc.health.v1.HealthCheckRequest")
+HealthCheckResponse = protos.message("grpc.health.v1.HealthCheckResponse")
+
+CHECKS = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+def expect(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def expect_status(error, code):
+    expect(isinstance(error, grpc.RpcError), "expected an RpcError, got %r" % (error,))
+    expect(error.code() == code, "expected %s, got %s: %s" % (code, error.code(), error.details()))
+
+
+def unary(channel, path, request_type, response_type):
+    return channel.unary_unary(path, request_serializer=request_type.SerializeToString,
+                               response_deserializer=response_type.FromString)
+
+
+def server_stream(channel, path, request_type, response_type):
+    return channel.unary_stream(path, request_serializer=request_type.SerializeToString,
+                                response_deserializer=response_type.FromString)
+
+
+def health_check(channel):
+    return unary(channel, "/grpc.health.v1.Health/Check", HealthCheckRequest, HealthCheckResponse)
+
+
+def health_watch(channel):
+    return server_stream(channel, "/grpc.health.v1.Health/Watch", HealthCheckRequest, HealthCheckResponse)
+
+
+def call_error(fn):
+    try:
+        fn()
+    except grpc.RpcError as error:
+        return error
+    raise AssertionError("the call succeeded; an error status was expected")
+
+
+@check
+def health_check_serving(ctx):
+    response = health_check(ctx.channel)(HealthCheckRequest(service=""), timeout=10)
+    expect(response.status == HealthCheckResponse.SERVING, "status %s" % response.status)
+    return "SERVING"
+
+
+@check
+def health_check_unknown_service_not_found(ctx):
+    error = call_error(lambda: health_check(ctx.channel)(HealthCheckRequest(service="no.such.Service"), timeout=10))
+    expect_status(error, grpc.StatusCode.NOT_FOUND)
+    return error.details()
+
+
+@check
+def health_watch_first_status_then_cancel(ctx):
+    call = health_watch(ctx.channel)(HealthCheckRequest(service=""), timeout=10)
+    first = next(call)
+    expect(first.status == HealthCheckResponse.SERVING, "first status %s" % first.status)
+    call.cancel()
+    error = call_error(lambda: next(call))
+    expect_status(error, grpc.StatusCode.CANCELLED)
+    return "SERVING, then CANCELLED"
+
+
+@check
+def health_watch_deadline_exceeded(ctx):
+    started = time.monotonic()
+    call = health_watch(ctx.channel)(HealthCheckRequest(service=""), timeout=0.5)
+    first = next(call)
+    expect(first.status == HealthCheckResponse.SERVING, "first status %s" % first.status)
+    error = call_error(lambda: next(call))
+    elapsed = time.monotonic() - started
+    expect_status(error, grpc.StatusCode.DEADLINE_EXCEEDED)
+    expect(0.4 <= elapsed < 5, "ended after %.3f s for a 0.5 s deadline" % elapsed)
+    return "after %.3f s" % elapsed
+
+
+@check
+def unknown_method_unimplemented(ctx):
+    error = call_error(lambda: unary(ctx.channel, "/grpc.health.v1.Health/NoSuchMethod",
+                                     HealthCheckRequest, HealthCheckResponse)(HealthCheckRequest(), timeout=10))
+    expect_status(error, grpc.StatusCode.UNIMPLEMENTED)
+    return error.details()
+
+
+@check
+def unknown_service_unimplemented(ctx):
+    error = call_error(lambda: unary(ctx.channel, "/no.such.v1.Service/Method",
+                                     HealthCheckRequest, HealthCheckResponse)(HealthCheckRequest(), timeout=10))
+    expect_status(error, grpc.StatusCode.UNIMPLEMENTED)
+    return error.details()
+
+
+@check
+def large_request_1mib_accepted(ctx):
+    # A 1 MiB service name: the server must receive and parse it whole to answer NOT_FOUND.
+    request = HealthCheckRequest(service="x" * (1024 * 1024))
+    error = call_error(lambda: health_check(ctx.channel)(request, timeout=20))
+    expect_status(error, grpc.StatusCode.NOT_FOUND)
+    return "NOT_FOUND for a %d-byte request" % request.ByteSize()
+
+
+@check
+def oversize_request_resource_exhausted(ctx):
+    request = HealthCheckRequest(service="x" * (ctx.max_message_bytes + 1024))
+    error = call_error(lambda: health_check(ctx.channel)(request, timeout=20))
+    expect_status(error, grpc.StatusCode.RESOURCE_EXHAUSTED)
+    # The connection must survive a refused message.
+    response = health_check(ctx.channel)(HealthCheckRequest(service=""), timeout=10)
+    expect(response.status == HealthCheckResponse.SERVING, "after it: status %s" % response.status)
+    return error.details()
+
+
+@check
+def concurrent_500_unary_calls(ctx):
+    stub = health_check(ctx.channel)
+    futures = [stub.future(HealthCheckRequest(service=""), timeout=60) for _ in range(500)]
+    statuses = [f.result().status for f in futures]
+    expect(all(s == HealthCheckResponse.SERVING for s in statuses), "not all SERVING")
+    return "500 SERVING"
+
+
+@check
+def concurrent_200_watch_streams(ctx):
+    calls = [health_watch(ctx.channel)(HealthCheckRequest(service=""), timeout=60) for _ in range(200)]
+    try:
+        firsts = [next(call).status for call in calls]
+        expect(all(s == HealthCheckResponse.SERVING for s in firsts), "not all SERVING")
+    finally:
+        for call in calls:
+            call.cancel()
+    return "200 streams open at once"
+
+
+class Context:
+    def __init__(self, address, max_message_bytes):
+        self.max_message_bytes = max_message_bytes
+        limit = max_message_bytes * 2 + 1024 * 1024
+        self.channel = grpc.insecure_channel(address, options=[
+            ("grpc.max_send_message_length", limit),
+            ("grpc.max_receive_message_length", limit),
+        ])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("address")
+    parser.add_argument("--max-message-bytes", type=int, default=4 * 1024 * 1024)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    only = set(filter(None, args.only.split(",")))
+
+    ctx = Context(args.address, args.max_message_bytes)
+    grpc.channel_ready_future(ctx.channel).result(timeout=20)
+    failed = 0
+    for fn in CHECKS:
+        if only and fn.__name__ not in only:
+            continue
+        started = time.monotonic()
+        try:
+            detail, ok = fn(ctx) or "", True
+        except Exception as error:  # every failure is reported as this check's outcome
+            detail, ok = "%s: %s" % (type(error).__name__, error), False
+            traceback.print_exc(file=sys.stderr)
+        failed += 0 if ok else 1
+        print(json.dumps({"check": fn.__name__, "ok": ok, "detail": detail,
+                          "seconds": round(time.monotonic() - started, 3)}), flush=True)
+    ctx.channel.close()
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
