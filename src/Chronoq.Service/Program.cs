@@ -1,3 +1,3 @@
-var builder = WebApplication.CreateBuilder(args);
-var app = builder.Build();
-app.Run();
+using Chronoq.Service;
+
+await ChronoqHost.Build(args).RunAsync().ConfigureAwait(false);
