@@ -1,0 +1,277 @@
+using Chronoq.Core.Storage;
+using Chronoq.Testing.Postgres;
+using static Chronoq.Storage.Postgres.Tests.TestJobs;
+
+namespace Chronoq.Storage.Postgres.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class PostgresJobStoreTests(PostgresCluster cluster)
+{
+    [Fact]
+    public async Task CreateAsync_SecondStart_AppliesNoMigrationAgain()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("mig", cts.Token);
+
+        await (await StoreAsync(db, cancellationToken: cts.Token)).DisposeAsync();
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM chronoq.schema_version", cts.Token));
+        Assert.Equal(1, await ScalarAsync<int>(db, "SELECT max(version) FROM chronoq.schema_version", cts.Token));
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM chronoq.meta", cts.Token));
+    }
+
+    [Fact]
+    public async Task CreateAsync_FourInstancesAtOnce_AllStartAndMigrateOnce()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("migc", cts.Token);
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => StoreAsync(db, cancellationToken: cts.Token))));
+        foreach (var store in stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM chronoq.schema_version", cts.Token));
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM chronoq.meta", cts.Token));
+    }
+
+    [Fact]
+    public async Task CreateAsync_OtherSchema_KeepsStoresApart()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("schema", cts.Token);
+        var options = new PostgresStoreOptions { ConnectionString = db, Schema = "tenant_b" };
+        await using (var other = await PostgresJobStore.CreateAsync(options, null, cts.Token))
+        {
+            await other.CommitAsync(Batch(1, JobMutation.Upsert(Ready(1))), cts.Token);
+        }
+
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        var recovered = await store.RecoverAsync(cts.Token);
+
+        Assert.Empty(recovered.Jobs);
+        Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM tenant_b.jobs", cts.Token));
+    }
+
+    [Fact]
+    public async Task RecoverAsync_AfterCommits_ReturnsEveryFieldOfEveryJob()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("rt", cts.Token);
+        JobRecord[] jobs =
+        [
+            Ready(1) with { Priority = 0, Body = ReadOnlyMemory<byte>.Empty },
+            Ready(2, "emails") with
+            {
+                State = StoredJobState.Delayed, Priority = uint.MaxValue, ReadyAtMs = 1_900_000_000_123, TtrMs = 1_000,
+                Key = "order-42", Headers = new Dictionary<string, string> { ["trace"] = "abc", ["quote\"d"] = "ünïcødé\n\\" },
+            },
+            Ready(3, "emails", bodyBytes: 200_000) with
+            {
+                State = StoredJobState.Reserved, Reserves = uint.MaxValue, Timeouts = 7, Releases = 8, Buries = 9, Kicks = 10,
+            },
+            Ready(4, "a:b/c.d-e_f") with { State = StoredJobState.Buried, BuriedAtMs = 1_800_000_000_999, Key = "k" },
+            Ready(5) with { Key = "order-42" }, // same key, other topic: allowed
+        ];
+
+        await using (var writer = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await writer.CommitAsync(Batch(5, [.. jobs.Select(JobMutation.Upsert)]), cts.Token);
+            await writer.CommitAsync(Batch(9, JobMutation.Upsert(Ready(9)), JobMutation.Delete(9)), cts.Token);
+        }
+
+        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
+        var recovered = await reader.RecoverAsync(cts.Token);
+
+        Assert.Equal(9UL, recovered.IdHighWater);
+        var byId = recovered.Jobs.ToDictionary(j => j.Id);
+        Assert.Equal(jobs.Length, byId.Count);
+        foreach (var expected in jobs)
+        {
+            AssertSameJob(expected, byId[expected.Id]);
+        }
+    }
+
+    [Fact]
+    public async Task RecoverAsync_HighWaterBelowLiveIds_ReportsHighestLiveId()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("hw", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        await store.CommitAsync(Batch(0, JobMutation.Upsert(Ready(41))), cts.Token);
+        var recovered = await store.RecoverAsync(cts.Token);
+
+        Assert.Equal(41UL, recovered.IdHighWater);
+    }
+
+    [Fact]
+    public async Task RecoverAsync_EmptyStore_ReturnsNothing()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("empty", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        var recovered = await store.RecoverAsync(cts.Token);
+
+        Assert.Empty(recovered.Jobs);
+        Assert.Equal(0UL, recovered.IdHighWater);
+    }
+
+    [Fact]
+    public async Task CommitAsync_BodyUnchanged_KeepsStoredBodyAndUpdatesMetadata()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("body", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        var original = Ready(1, bodyBytes: 64);
+        await store.CommitAsync(Batch(1, JobMutation.Upsert(original)), cts.Token);
+
+        var reserved = original with { Body = ReadOnlyMemory<byte>.Empty, BodyUnchanged = true, State = StoredJobState.Reserved, Reserves = 1 };
+        await store.CommitAsync(Batch(1, JobMutation.Upsert(reserved)), cts.Token);
+
+        var job = Assert.Single((await store.RecoverAsync(cts.Token)).Jobs);
+        Assert.Equal(original.Body.ToArray(), job.Body.ToArray());
+        Assert.Equal(StoredJobState.Reserved, job.State);
+        Assert.Equal(1U, job.Reserves);
+    }
+
+    [Fact]
+    public async Task CommitAsync_PutThenMetadataChangeInOneBatch_StoresThePutBody()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("body2", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        var put = Ready(1, bodyBytes: 32);
+        var buried = put with { Body = ReadOnlyMemory<byte>.Empty, BodyUnchanged = true, State = StoredJobState.Buried, Buries = 1 };
+
+        await store.CommitAsync(Batch(1, JobMutation.Upsert(put), JobMutation.Upsert(buried)), cts.Token);
+
+        var job = Assert.Single((await store.RecoverAsync(cts.Token)).Jobs);
+        Assert.Equal(put.Body.ToArray(), job.Body.ToArray());
+        Assert.Equal(StoredJobState.Buried, job.State);
+    }
+
+    [Fact]
+    public async Task CommitAsync_UpsertThenDeleteInOneBatch_StoresNothingButHighWater()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("updel", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        await store.CommitAsync(
+            Batch(2, JobMutation.Upsert(Ready(1)), JobMutation.Upsert(Ready(2)), JobMutation.Upsert(Ready(1) with { Priority = 5 }), JobMutation.Delete(1)),
+            cts.Token);
+
+        var recovered = await store.RecoverAsync(cts.Token);
+        Assert.Equal(2UL, Assert.Single(recovered.Jobs).Id);
+        Assert.Equal(2UL, recovered.IdHighWater);
+    }
+
+    [Fact]
+    public async Task CommitAsync_DeleteByKeyThenPutSameKeyInOneBatch_Commits()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("rekey", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        await store.CommitAsync(Batch(1, JobMutation.Upsert(Ready(1, key: "k"))), cts.Token);
+
+        await store.CommitAsync(Batch(2, JobMutation.Delete(1), JobMutation.Upsert(Ready(2, key: "k"))), cts.Token);
+
+        var job = Assert.Single((await store.RecoverAsync(cts.Token)).Jobs);
+        Assert.Equal(2UL, job.Id);
+        Assert.Equal("k", job.Key);
+    }
+
+    [Fact]
+    public async Task CommitAsync_DuplicateLiveKey_FailsWholeAndAppliesNothing()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("atomic", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        await store.CommitAsync(Batch(2, JobMutation.Upsert(Ready(1, key: "k")), JobMutation.Upsert(Ready(2))), cts.Token);
+
+        var bad = Batch(
+            10,
+            JobMutation.Delete(2),
+            JobMutation.Upsert(Ready(3)),
+            JobMutation.Upsert(Ready(1, key: "k") with { BodyUnchanged = true, State = StoredJobState.Buried }),
+            JobMutation.Upsert(Ready(4, key: "k")));
+        var ex = await Assert.ThrowsAsync<StorageUnavailableException>(async () => await store.CommitAsync(bad, cts.Token));
+
+        Assert.NotNull(ex.InnerException);
+        var recovered = await store.RecoverAsync(cts.Token);
+        Assert.Equal([1UL, 2UL], recovered.Jobs.Select(j => j.Id).Order());
+        Assert.All(recovered.Jobs, j => Assert.Equal(StoredJobState.Ready, j.State));
+        Assert.Equal(2UL, recovered.IdHighWater);
+
+        // The store is not poisoned: the next batch commits.
+        await store.CommitAsync(Batch(10, JobMutation.Upsert(Ready(10))), cts.Token);
+        Assert.Equal(3, (await store.RecoverAsync(cts.Token)).Jobs.Count);
+    }
+
+    [Fact]
+    public async Task CommitAsync_ThousandsOfJobsInOneBatch_AllRecovered()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("big", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        var batch = Batch(5_000, [.. Enumerable.Range(1, 5_000).Select(i => JobMutation.Upsert(Ready((ulong)i, "t" + (i % 7), key: "key" + i)))]);
+
+        await store.CommitAsync(batch, cts.Token);
+
+        var recovered = await store.RecoverAsync(cts.Token);
+        Assert.Equal(5_000, recovered.Jobs.Count);
+        Assert.Equal(7, recovered.Jobs.Select(j => j.Topic).Distinct().Count());
+        // Topics are shared strings, not one per job.
+        Assert.Same(recovered.Jobs.First(j => j.Topic == "t3").Topic, recovered.Jobs.Last(j => j.Topic == "t3").Topic);
+    }
+
+    [Fact]
+    public async Task ReadBodiesAsync_MixedIds_ReturnsBodiesInRequestOrderEmptyForMissing()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("bodies", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        await store.CommitAsync(Batch(3, JobMutation.Upsert(Ready(1, bodyBytes: 10)), JobMutation.Upsert(Ready(2, bodyBytes: 20)), JobMutation.Upsert(Ready(3, bodyBytes: 30))), cts.Token);
+
+        var bodies = await store.ReadBodiesAsync([3, 99, 1, 3], cts.Token);
+
+        Assert.Equal(4, bodies.Length);
+        Assert.Equal(Body(3, 30), bodies[0].ToArray());
+        Assert.True(bodies[1].IsEmpty);
+        Assert.Equal(Body(1, 10), bodies[2].ToArray());
+        Assert.Equal(Body(3, 30), bodies[3].ToArray());
+        Assert.Empty(await store.ReadBodiesAsync([], cts.Token));
+    }
+
+    private static void AssertSameJob(JobRecord expected, JobRecord actual)
+    {
+        Assert.Equal(expected.Id, actual.Id);
+        Assert.Equal(expected.Topic, actual.Topic);
+        Assert.Equal(expected.Body.ToArray(), actual.Body.ToArray());
+        Assert.False(actual.BodyUnchanged);
+        Assert.Equal(expected.Priority, actual.Priority);
+        Assert.Equal(expected.State, actual.State);
+        Assert.Equal(expected.ReadyAtMs, actual.ReadyAtMs);
+        Assert.Equal(expected.TtrMs, actual.TtrMs);
+        Assert.Equal(expected.Key, actual.Key);
+        Assert.Equal(expected.CreatedAtMs, actual.CreatedAtMs);
+        Assert.Equal(expected.BuriedAtMs, actual.BuriedAtMs);
+        Assert.Equal(expected.Reserves, actual.Reserves);
+        Assert.Equal(expected.Timeouts, actual.Timeouts);
+        Assert.Equal(expected.Releases, actual.Releases);
+        Assert.Equal(expected.Buries, actual.Buries);
+        Assert.Equal(expected.Kicks, actual.Kicks);
+        if (expected.Headers is null)
+        {
+            Assert.Null(actual.Headers);
+        }
+        else
+        {
+            Assert.Equal(expected.Headers.OrderBy(h => h.Key, StringComparer.Ordinal), actual.Headers!.OrderBy(h => h.Key, StringComparer.Ordinal));
+        }
+    }
+}

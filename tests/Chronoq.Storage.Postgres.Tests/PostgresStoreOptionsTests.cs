@@ -1,0 +1,53 @@
+namespace Chronoq.Storage.Postgres.Tests;
+
+public sealed class PostgresStoreOptionsTests
+{
+    private static readonly PostgresStoreOptions Valid = new() { ConnectionString = "Host=127.0.0.1;Username=postgres" };
+
+    [Fact]
+    public void Validate_Defaults_AreDocumentedValues()
+    {
+        Valid.Validate();
+        Assert.Equal("chronoq", Valid.Schema);
+        Assert.Equal(TimeSpan.FromSeconds(5), Valid.CommitTimeout);
+    }
+
+    [Fact]
+    public void Validate_MissingConnectionString_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => PostgresStoreOptions.Default.Validate());
+        Assert.Contains("ConnectionString", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_MalformedConnectionString_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { ConnectionString = "Nonsense Keyword=1" }).Validate());
+        Assert.Contains("ConnectionString", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("1abc")]
+    [InlineData("chronoq; DROP TABLE x")]
+    [InlineData("with-dash")]
+    public void Validate_BadSchema_NamesTheSetting(string schema)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { Schema = schema }).Validate());
+        Assert.Contains("Schema", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NonPositiveCommitTimeout_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { CommitTimeout = TimeSpan.Zero }).Validate());
+        Assert.Contains("CommitTimeout", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_NegativeBodyCacheBytes_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { BodyCacheBytes = -1 }).Validate());
+        Assert.Contains("BodyCacheBytes", ex.Message, StringComparison.Ordinal);
+    }
+}
