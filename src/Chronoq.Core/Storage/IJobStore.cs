@@ -12,6 +12,12 @@ public interface IJobStore : IAsyncDisposable
     string Kind { get; }
 
     /// <summary>
+    /// False for a store that keeps nothing (the memory store): the engine then skips building
+    /// mutation records and calling <see cref="CommitAsync"/>. Defaults to true.
+    /// </summary>
+    bool IsDurable => true;
+
+    /// <summary>
     /// Reads back every live job and the id high-water mark. Called once, before the engine serves.
     /// </summary>
     Task<RecoveredState> RecoverAsync(CancellationToken cancellationToken);

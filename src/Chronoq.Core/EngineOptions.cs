@@ -1,0 +1,69 @@
+namespace Chronoq.Core;
+
+/// <summary>Limits and tuning of the engine. Every default is stated; <see cref="Validate"/> names a bad setting.</summary>
+public sealed record EngineOptions
+{
+    /// <summary>The defaults.</summary>
+    public static EngineOptions Default { get; } = new();
+
+    /// <summary>Most live jobs held at once; a put beyond it is RESOURCE_EXHAUSTED. Default 10,000,000.</summary>
+    public int MaxJobs { get; init; } = 10_000_000;
+
+    /// <summary>Largest body accepted; larger is RESOURCE_EXHAUSTED naming <c>body</c>. Default 1 MiB.</summary>
+    public int MaxBodyBytes { get; init; } = 1 << 20;
+
+    /// <summary>Longest key; longer is INVALID_ARGUMENT naming <c>key</c>. Default 1024 characters.</summary>
+    public int MaxKeyLength { get; init; } = 1024;
+
+    /// <summary>Most jobs in one PutBatch or DeleteBatch. Default 10,000.</summary>
+    public int MaxBatchItems { get; init; } = 10_000;
+
+    /// <summary>Largest prefetch of a reservation stream. Default 10,000.</summary>
+    public int MaxPrefetch { get; init; } = 10_000;
+
+    /// <summary>Longest delay (and furthest run_at) accepted. Default 3650 days.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromDays(3650);
+
+    /// <summary>
+    /// Commands applied per drained batch (one store commit). Default 4096: big enough to amortise a
+    /// PostgreSQL round trip over thousands of puts, small enough that one batch's undo log stays cheap.
+    /// </summary>
+    public int MaxCommandsPerBatch { get; init; } = 4096;
+
+    /// <summary>
+    /// Timers fired per loop turn before commands get a turn again. Default 16,384, so a million jobs
+    /// due in the same millisecond cannot stall puts and deletes for long.
+    /// </summary>
+    public int MaxTimersPerTurn { get; init; } = 16_384;
+
+    /// <summary>
+    /// True (default): callers' continuations run on the thread pool, so no caller code ever runs on
+    /// the engine thread. False: they run inline on the engine thread, which is faster but only safe
+    /// for callers that do little before their next await (benchmarks).
+    /// </summary>
+    public bool RunContinuationsAsynchronously { get; init; } = true;
+
+    /// <summary>The version reported by GetServerStats. Default: the Chronoq.Core assembly's informational version.</summary>
+    public string? Version { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
+    public void Validate()
+    {
+        Require(MaxJobs > 0, nameof(MaxJobs), "must be positive");
+        Require(MaxBodyBytes >= 0, nameof(MaxBodyBytes), "must not be negative");
+        Require(MaxKeyLength > 0, nameof(MaxKeyLength), "must be positive");
+        Require(MaxBatchItems > 0, nameof(MaxBatchItems), "must be positive");
+        Require(MaxPrefetch > 0, nameof(MaxPrefetch), "must be positive");
+        Require(MaxDelay > TimeSpan.Zero, nameof(MaxDelay), "must be positive");
+        Require(MaxCommandsPerBatch > 0, nameof(MaxCommandsPerBatch), "must be positive");
+        Require(MaxTimersPerTurn > 0, nameof(MaxTimersPerTurn), "must be positive");
+    }
+
+    private static void Require(bool ok, string setting, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentException($"EngineOptions.{setting} {rule}.", setting);
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Threading.Tasks.Sources;
+
+namespace Chronoq.Core.Internal;
+
+/// <summary>
+/// A request to the engine loop and its answer. Pooled: a caller rents one, fills the inputs,
+/// posts it, awaits it as a <see cref="ValueTask"/> (no allocation), reads the outputs and returns
+/// it. Fields form a loose union; each kind uses the few it needs.
+/// </summary>
+internal sealed class EngineCommand : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _core;
+
+    public EngineCommand(bool runContinuationsAsynchronously)
+    {
+        _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
+        Waiter = new OneShotWaiter(this);
+    }
+
+    public CommandKind Kind;
+
+    // Inputs.
+    public JobSpec Spec;
+    public IReadOnlyList<JobSpec>? Specs;
+    public IReadOnlyList<DeleteTarget>? Targets;
+    public IReadOnlyList<string>? TopicNames;
+    public ulong Id;
+    public ulong Reservation;
+    public uint? Priority;
+    public long DurationMs;
+    public string? TopicName;
+    public string? Key;
+    public JobState State;
+    public uint Bound;
+    public StreamWaiter? Stream;
+    public EngineCommand? Target;
+    public short TargetVersion;
+
+    // Outputs.
+    public EngineStatus Status;
+    public PutResult Put;
+    public PutResult[]? PutResults;
+    public EngineStatus[]? Statuses;
+    public ReservedJob? Reserved;
+    public JobInfo Info;
+    public DateTimeOffset Deadline;
+    public uint Kicked;
+    public TopicStats? TopicStats;
+    public TopicStats[]? TopicList;
+    public ServerStats? ServerStats;
+
+    /// <summary>The pooled waiter a ReserveOne uses.</summary>
+    public OneShotWaiter Waiter { get; }
+
+    /// <summary>Cancellation of a ReserveOne.</summary>
+    public CancellationTokenRegistration Registration;
+
+    public short Version => _core.Version;
+
+    public bool IsBatchCommand => Kind < CommandKind.Tick;
+
+    public ValueTask AsValueTask() => new(this, _core.Version);
+
+    /// <summary>Answers the caller. The command must not be touched afterwards: the caller may reuse it at once.</summary>
+    public void Complete() => _core.SetResult(true);
+
+    public void Complete(EngineStatus status)
+    {
+        Status = status;
+        _core.SetResult(true);
+    }
+
+    /// <summary>Clears inputs and outputs for the next renter.</summary>
+    public void Reset()
+    {
+        _core.Reset();
+        Kind = CommandKind.None;
+        Spec = default;
+        Specs = null;
+        Targets = null;
+        TopicNames = null;
+        Id = 0;
+        Reservation = 0;
+        Priority = null;
+        DurationMs = 0;
+        TopicName = null;
+        Key = null;
+        State = JobState.None;
+        Bound = 0;
+        Stream = null;
+        Target = null;
+        TargetVersion = 0;
+        Status = default;
+        Put = default;
+        PutResults = null;
+        Statuses = null;
+        Reserved = null;
+        Info = default;
+        Deadline = default;
+        Kicked = 0;
+        TopicStats = null;
+        TopicList = null;
+        ServerStats = null;
+        Registration = default;
+    }
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

@@ -1,0 +1,1523 @@
+using System.Threading.Channels;
+using Chronoq.Core.Storage;
+
+namespace Chronoq.Core.Internal;
+
+/// <summary>
+/// The engine loop and all job state. One dedicated thread runs <see cref="Run"/>: it drains
+/// commands in batches, applies the batch commands to memory while collecting mutation records and
+/// an undo log, commits the records once for the whole batch (group commit), then answers the
+/// callers — or, when the commit fails, rolls memory back and answers UNAVAILABLE. Control commands
+/// (reserves, peeks, stats, touches, pauses, streams) run after the commit, on committed state, and
+/// are never persisted; deliveries to waiters happen only then, so no uncommitted job is delivered.
+/// Nothing here is thread-safe except <see cref="Post"/>, <see cref="Rent"/> and <see cref="Return"/>.
+/// </summary>
+internal sealed class EngineCore
+{
+    private const int None = -1;
+    private const long DeadlineSoonMarginMs = 1_000;
+
+    private readonly EngineOptions _options;
+    private readonly IJobStore _store;
+    private readonly TimeProvider _time;
+    private readonly bool _durable;
+    private readonly Channel<EngineCommand> _channel;
+    private readonly Stack<EngineCommand> _pool = new();
+    private readonly EngineCommand _tick;
+    private readonly TimingWheel _wheel;
+    private readonly JobTable _table;
+    private readonly List<Topic> _topics = new();
+    private readonly Dictionary<string, Topic> _topicsByName = new(StringComparer.Ordinal);
+    private readonly List<object?> _auxOwners = new();
+    private readonly List<Topic> _dirty = new();
+    private readonly HashSet<Waiter> _waiters = new();
+    private readonly List<OneShotWaiter> _polls = new();
+    private readonly List<EngineCommand> _applied = new();
+    private readonly List<EngineCommand> _deferred = new();
+    private readonly List<UndoEntry> _undo = new();
+    private readonly HashSet<int> _touched = new();
+    private readonly List<int> _pendingFree = new();
+    private readonly List<int> _batchPutTopics = new();
+    private readonly List<int> _batchDeleteTopics = new();
+    private readonly List<int> _scratch = new();
+    private readonly MutationBatch _batch = new();
+    private readonly long _startMs;
+    private readonly string _version;
+    private ITimer? _timer;
+    private long _armedForMs = long.MaxValue;
+    private long _nowMs;
+    private ulong _lastId;
+    private ulong _lastToken;
+    private long _burySeq;
+    private long _waiterSeq;
+    private ulong _totalPuts;
+    private ulong _totalDeletes;
+    private ulong _totalTimeouts;
+    private Thread? _thread;
+    private volatile bool _stopped;
+
+    public EngineCore(EngineOptions options, IJobStore store, TimeProvider time)
+    {
+        _options = options;
+        _store = store;
+        _time = time;
+        _durable = store.IsDurable;
+        _channel = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
+        _tick = new EngineCommand(false) { Kind = CommandKind.Tick };
+        _nowMs = NowMs();
+        _startMs = _nowMs;
+        _wheel = new TimingWheel(_nowMs);
+        _table = new JobTable(_wheel);
+        _version = options.Version
+            ?? typeof(EngineCore).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
+            ?? "0.0.0";
+    }
+
+    public bool Stopped => _stopped;
+
+    // ------------------------------------------------------------------ start, stop, posting
+
+    /// <summary>Loads the recovered jobs; call before <see cref="Start"/>.</summary>
+    public void Recover(RecoveredState state)
+    {
+        _lastId = state.IdHighWater;
+        var buried = new List<JobRecord>();
+        foreach (var record in state.Jobs)
+        {
+            _lastId = Math.Max(_lastId, record.Id);
+            var topic = GetOrCreateTopic(record.Topic);
+            var slot = _table.Allocate(record.Id);
+            ref var job = ref _table.Slots[slot];
+            job.Topic = topic.Index;
+            job.Priority = record.Priority;
+            job.TtrMs = (int)Math.Clamp(record.TtrMs, RequestRules.MinTtrMs, int.MaxValue);
+            job.CreatedAtMs = record.CreatedAtMs;
+            job.ReadyAtMs = record.ReadyAtMs;
+            _table.Bodies[slot] = record.Body;
+            if (record.Key is { Length: > 0 } || record.Headers is { Count: > 0 } || record.Reserves + record.Timeouts + record.Releases + record.Buries + record.Kicks > 0 || record.State == StoredJobState.Buried)
+            {
+                ref var extra = ref _table.Extra(slot);
+                extra.Key = string.IsNullOrEmpty(record.Key) ? null : record.Key;
+                extra.Headers = record.Headers is { Count: > 0 } ? record.Headers : null;
+                extra.Reserves = record.Reserves;
+                extra.Timeouts = record.Timeouts;
+                extra.Releases = record.Releases;
+                extra.Buries = record.Buries;
+                extra.Kicks = record.Kicks;
+                extra.BuriedAtMs = record.BuriedAtMs;
+                if (extra.Key is not null)
+                {
+                    topic.Keys[extra.Key] = slot;
+                }
+            }
+
+            switch (record.State)
+            {
+                case StoredJobState.Buried:
+                    job.State = JobState.Buried;
+                    buried.Add(record);
+                    continue;
+                case StoredJobState.Delayed when record.ReadyAtMs > _nowMs:
+                    job.State = JobState.Delayed;
+                    break;
+                default:
+                    // Reserved jobs come back ready (their holders are gone), so do overdue delayed jobs.
+                    job.State = JobState.Ready;
+                    break;
+            }
+
+            Attach(slot);
+        }
+
+        // Buried jobs keep their oldest-buried-first order across the restart.
+        buried.Sort(static (a, b) => a.BuriedAtMs != b.BuriedAtMs ? a.BuriedAtMs.CompareTo(b.BuriedAtMs) : a.Id.CompareTo(b.Id));
+        foreach (var record in buried)
+        {
+            var slot = _table.Find(record.Id);
+            _table.Extra(slot).BurySeq = ++_burySeq;
+            Attach(slot);
+        }
+
+        _dirty.Clear();
+        foreach (var topic in _topics)
+        {
+            topic.Dirty = false;
+        }
+    }
+
+    public void Start()
+    {
+        _timer = _time.CreateTimer(static s => ((EngineCore)s!).PostTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _thread = new Thread(Run) { IsBackground = true, Name = "chronoq-engine" };
+        _thread.Start();
+    }
+
+    /// <summary>Stops accepting commands and waits until the loop answered every pending one with UNAVAILABLE and ended the streams.</summary>
+    public Task StopAsync()
+    {
+        _channel.Writer.TryComplete();
+        var thread = _thread;
+        if (thread is null)
+        {
+            return Task.CompletedTask;
+        }
+
+        return Task.Factory.StartNew(static t => ((Thread)t!).Join(), thread, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public EngineCommand Rent(CommandKind kind)
+    {
+        EngineCommand? command = null;
+        lock (_pool)
+        {
+            _pool.TryPop(out command);
+        }
+
+        command ??= new EngineCommand(_options.RunContinuationsAsynchronously);
+        command.Kind = kind;
+        return command;
+    }
+
+    public void Return(EngineCommand command)
+    {
+        command.Reset();
+        lock (_pool)
+        {
+            _pool.Push(command);
+        }
+    }
+
+    /// <summary>Queues a command for the loop; when the engine is stopped it is answered UNAVAILABLE at once.</summary>
+    public ValueTask Post(EngineCommand command)
+    {
+        var task = command.AsValueTask();
+        if (!_channel.Writer.TryWrite(command))
+        {
+            command.Complete(EngineStatus.Unavailable("the engine is shutting down"));
+        }
+
+        return task;
+    }
+
+    /// <summary>Posts without completion tracking (stream close from a finaliser path, cancellation).</summary>
+    public bool TryPostOneWay(EngineCommand command) => _channel.Writer.TryWrite(command);
+
+    private void PostTick() => _channel.Writer.TryWrite(_tick);
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private DateTimeOffset ToTime(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms);
+
+    // ------------------------------------------------------------------ the loop
+
+    private void Run()
+    {
+        var reader = _channel.Reader;
+        try
+        {
+            while (true)
+            {
+                if (!reader.TryRead(out var first))
+                {
+                    var wait = reader.WaitToReadAsync();
+                    var more = wait.IsCompleted ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+                    if (!more)
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                RunTurn(first, reader);
+            }
+        }
+        finally
+        {
+            Shutdown();
+        }
+    }
+
+    private void RunTurn(EngineCommand first, ChannelReader<EngineCommand> reader)
+    {
+        CatchUpTime();
+        var command = first;
+        var count = 0;
+        while (true)
+        {
+            if (command.IsBatchCommand)
+            {
+                CatchUpTime();
+                ExecuteBatchCommand(command);
+                _applied.Add(command);
+            }
+            else
+            {
+                _deferred.Add(command);
+            }
+
+            if (++count >= _options.MaxCommandsPerBatch || !reader.TryRead(out command!))
+            {
+                break;
+            }
+        }
+
+        FinishBatch();
+
+        foreach (var control in _deferred)
+        {
+            CatchUpTime();
+            ExecuteControlCommand(control);
+        }
+
+        _deferred.Clear();
+        CatchUpTime();
+        Dispatch();
+        ArmTimer();
+    }
+
+    private void FinishBatch()
+    {
+        var failed = false;
+        if (_batch.Mutations.Count > 0)
+        {
+            _batch.IdHighWater = _lastId;
+            try
+            {
+                var commit = _store.CommitAsync(_batch, CancellationToken.None);
+                if (!commit.IsCompletedSuccessfully)
+                {
+                    commit.AsTask().GetAwaiter().GetResult();
+                }
+            }
+#pragma warning disable CA1031 // Any commit failure means the batch is not durable: roll back and answer UNAVAILABLE.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                failed = true;
+            }
+
+            _batch.Clear();
+        }
+
+        if (failed)
+        {
+            Rollback();
+        }
+        else
+        {
+            foreach (var slot in _pendingFree)
+            {
+                _table.Free(slot);
+            }
+        }
+
+        _pendingFree.Clear();
+        _undo.Clear();
+        _touched.Clear();
+        _batchPutTopics.Clear();
+        _batchDeleteTopics.Clear();
+
+        foreach (var command in _applied)
+        {
+            if (failed)
+            {
+                command.Complete(EngineStatus.Unavailable("storage is unavailable; nothing was applied"));
+            }
+            else
+            {
+                command.Complete();
+            }
+        }
+
+        _applied.Clear();
+    }
+
+    private void Shutdown()
+    {
+        _stopped = true;
+        _timer?.Dispose();
+        var unavailable = EngineStatus.Unavailable("the engine is shutting down");
+        while (_channel.Reader.TryRead(out var command))
+        {
+            if (command.Kind is CommandKind.Tick or CommandKind.CancelReserveOne)
+            {
+                continue;
+            }
+
+            if (command.Kind == CommandKind.CloseStream)
+            {
+                command.Stream!.Events.Writer.TryComplete();
+            }
+
+            command.Complete(unavailable);
+        }
+
+        foreach (var waiter in _waiters)
+        {
+            switch (waiter)
+            {
+                case OneShotWaiter one:
+                    one.Alive = false;
+                    one.Command.Complete(unavailable);
+                    break;
+                case StreamWaiter stream:
+                    stream.Alive = false;
+                    stream.Events.Writer.TryComplete();
+                    break;
+            }
+        }
+
+        _waiters.Clear();
+    }
+
+    private void ArmTimer()
+    {
+        if (_timer is null)
+        {
+            return;
+        }
+
+        var next = _wheel.NextExpiration();
+        if (next is null)
+        {
+            if (_armedForMs != long.MaxValue)
+            {
+                _armedForMs = long.MaxValue;
+                _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+
+            return;
+        }
+
+        var due = next.Value - NowMs();
+        if (due <= 0)
+        {
+            // Timers are due now (or more fired than one turn may take): take another turn at once.
+            _armedForMs = long.MaxValue;
+            PostTick();
+            return;
+        }
+
+        if (next.Value != _armedForMs)
+        {
+            _armedForMs = next.Value;
+            _timer.Change(TimeSpan.FromMilliseconds(due), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    // ------------------------------------------------------------------ time
+
+    private void CatchUpTime()
+    {
+        var now = Math.Max(NowMs(), _nowMs);
+        if (now == _nowMs && !(_wheel.NextExpiration() <= now))
+        {
+            return;
+        }
+
+        _nowMs = now;
+        _wheel.Advance(now);
+        var budget = _options.MaxTimersPerTurn;
+        while (budget-- > 0 && _wheel.TryTakeDue(out var id))
+        {
+            if (id >= 0)
+            {
+                FireJobTimer(id);
+            }
+            else
+            {
+                FireAuxTimer(id);
+            }
+        }
+    }
+
+    private void FireJobTimer(int slot)
+    {
+        ref var job = ref _table.Slots[slot];
+        if (job.State == JobState.Delayed)
+        {
+            Detach(slot);
+            job.State = JobState.Ready;
+            Attach(slot);
+            return;
+        }
+
+        if (job.State != JobState.Reserved)
+        {
+            return;
+        }
+
+        ref var extra = ref _table.Extra(slot);
+        if (!extra.DeadlineSoonSent && _wheel.ExpirationOf(slot) < extra.DeadlineMs)
+        {
+            extra.DeadlineSoonSent = true;
+            SendDeadlineSoon(slot);
+            _wheel.Schedule(slot, extra.DeadlineMs);
+            return;
+        }
+
+        // TTR ran out: back to ready; the holder's token is void from now on.
+        Detach(slot);
+        extra = ref _table.Extra(slot);
+        extra.Timeouts++;
+        extra.Token = 0;
+        extra.Holder = null;
+        job.State = JobState.Ready;
+        job.ReadyAtMs = _nowMs;
+        Attach(slot);
+        var topic = _topics[job.Topic];
+        topic.TotalTimeouts++;
+        _totalTimeouts++;
+    }
+
+    private void FireAuxTimer(int id)
+    {
+        switch (_auxOwners[~id])
+        {
+            case Topic topic:
+                topic.Paused = false;
+                topic.PausedUntilMs = 0;
+                MarkDirty(topic);
+                break;
+            case OneShotWaiter waiter when waiter.Alive:
+                FinishOneShot(waiter, null);
+                break;
+        }
+    }
+
+    private int AllocateTimer(object owner)
+    {
+        var id = _wheel.AllocateAux();
+        while (_auxOwners.Count <= ~id)
+        {
+            _auxOwners.Add(null);
+        }
+
+        _auxOwners[~id] = owner;
+        return id;
+    }
+
+    // ------------------------------------------------------------------ structure membership
+
+    /// <summary>Links a job into the structures its state calls for (heap, wheel, holder).</summary>
+    private void Attach(int slot)
+    {
+        ref var job = ref _table.Slots[slot];
+        var topic = _topics[job.Topic];
+        switch (job.State)
+        {
+            case JobState.Ready:
+                topic.Ready.Push(slot);
+                MarkDirty(topic);
+                break;
+            case JobState.Delayed:
+                topic.Delayed.Push(slot);
+                _wheel.Schedule(slot, job.ReadyAtMs);
+                break;
+            case JobState.Buried:
+                topic.Buried.Push(slot);
+                break;
+            case JobState.Reserved:
+                ref var extra = ref _table.Extra(slot);
+                _wheel.Schedule(slot, extra.DeadlineSoonSent ? extra.DeadlineMs : extra.DeadlineMs - DeadlineSoonMarginMs);
+                topic.Reserved++;
+                if (extra.Holder is { } holder)
+                {
+                    holder.Held.Add(slot);
+                    holder.Credits--;
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Unlinks a job from every structure of its current state; the reverse of <see cref="Attach"/>.</summary>
+    private void Detach(int slot)
+    {
+        ref var job = ref _table.Slots[slot];
+        var topic = _topics[job.Topic];
+        switch (job.State)
+        {
+            case JobState.Ready:
+                topic.Ready.Remove(slot);
+                break;
+            case JobState.Delayed:
+                topic.Delayed.Remove(slot);
+                _wheel.Cancel(slot);
+                break;
+            case JobState.Buried:
+                topic.Buried.Remove(slot);
+                break;
+            case JobState.Reserved:
+                _wheel.Cancel(slot);
+                topic.Reserved--;
+                if (_table.ExtraOrDefault(slot).Holder is { } holder)
+                {
+                    holder.Held.Remove(slot);
+                    ReturnCredit(holder);
+                }
+
+                break;
+        }
+    }
+
+    private void MarkDirty(Topic topic)
+    {
+        if (!topic.Dirty)
+        {
+            topic.Dirty = true;
+            _dirty.Add(topic);
+        }
+    }
+
+    // ------------------------------------------------------------------ undo log
+
+    private void Touch(int slot)
+    {
+        if (_touched.Add(slot))
+        {
+            _undo.Add(new UndoEntry { Slot = slot, Before = _table.Slots[slot], BeforeExtra = _table.ExtraOrDefault(slot) });
+        }
+    }
+
+    private void Rollback()
+    {
+        for (var i = _undo.Count - 1; i >= 0; i--)
+        {
+            var entry = _undo[i];
+            var slot = entry.Slot;
+            ref var job = ref _table.Slots[slot];
+            if (!job.PendingFree)
+            {
+                Detach(slot);
+                _table.IndexRemove(slot);
+                var key = _table.ExtraOrDefault(slot).Key;
+                if (key is not null && _topics[job.Topic].Keys.TryGetValue(key, out var owner) && owner == slot)
+                {
+                    _topics[job.Topic].Keys.Remove(key);
+                }
+            }
+
+            if (entry.Created)
+            {
+                _table.Free(slot);
+                continue;
+            }
+
+            if (entry.Before.Extra == None)
+            {
+                _table.DropExtra(slot);
+            }
+            else
+            {
+                _table.Extras[entry.Before.Extra] = entry.BeforeExtra;
+            }
+
+            job = entry.Before;
+            job.HeapIndex = None;
+            job.PendingFree = false;
+            _table.IndexAdd(slot);
+            if (entry.BeforeExtra.Key is { } restoredKey)
+            {
+                _topics[job.Topic].Keys[restoredKey] = slot;
+            }
+
+            Attach(slot);
+        }
+
+        foreach (var topic in _batchPutTopics)
+        {
+            _topics[topic].TotalPuts--;
+            _totalPuts--;
+        }
+
+        foreach (var topic in _batchDeleteTopics)
+        {
+            _topics[topic].TotalDeletes--;
+            _totalDeletes--;
+        }
+    }
+
+    private void Persist(int slot)
+    {
+        if (!_durable)
+        {
+            return;
+        }
+
+        ref var job = ref _table.Slots[slot];
+        var extra = _table.ExtraOrDefault(slot);
+        _batch.Mutations.Add(JobMutation.Upsert(new JobRecord
+        {
+            Id = job.Id,
+            Topic = _topics[job.Topic].Name,
+            Body = _table.Bodies[slot],
+            Priority = job.Priority,
+            State = (StoredJobState)job.State,
+            ReadyAtMs = job.ReadyAtMs,
+            TtrMs = job.TtrMs,
+            Key = extra.Key,
+            CreatedAtMs = job.CreatedAtMs,
+            BuriedAtMs = extra.BuriedAtMs,
+            Reserves = extra.Reserves,
+            Timeouts = extra.Timeouts,
+            Releases = extra.Releases,
+            Buries = extra.Buries,
+            Kicks = extra.Kicks,
+            Headers = extra.Headers,
+        }));
+    }
+
+    // ------------------------------------------------------------------ batch commands
+
+    private void ExecuteBatchCommand(EngineCommand command)
+    {
+        switch (command.Kind)
+        {
+            case CommandKind.Put:
+                command.Status = Put(command.Spec, out command.Put);
+                break;
+            case CommandKind.PutBatch:
+                command.Status = PutBatch(command.Specs!, out command.PutResults);
+                break;
+            case CommandKind.Delete:
+                command.Status = Delete(command.Id, command.Reservation);
+                break;
+            case CommandKind.DeleteBatch:
+                var targets = command.Targets!;
+                var statuses = new EngineStatus[targets.Count];
+                for (var i = 0; i < statuses.Length; i++)
+                {
+                    statuses[i] = Delete(targets[i].Id, targets[i].Reservation);
+                }
+
+                command.Statuses = statuses;
+                break;
+            case CommandKind.DeleteByKey:
+                command.Status = DeleteByKey(command.TopicName!, command.Key!);
+                break;
+            case CommandKind.Release:
+                command.Status = Release(command.Id, command.Reservation, command.Priority, command.DurationMs);
+                break;
+            case CommandKind.Bury:
+                command.Status = Bury(command.Id, command.Reservation, command.Priority);
+                break;
+            case CommandKind.Kick:
+                command.Kicked = Kick(command.TopicName!, command.Bound);
+                break;
+            case CommandKind.KickJob:
+                command.Status = KickJob(command.Id);
+                break;
+        }
+    }
+
+    private EngineStatus Put(in JobSpec spec, out PutResult result)
+    {
+        result = default;
+        var readyAt = _nowMs;
+        if (spec.RunAt is { } runAt)
+        {
+            var at = runAt.ToUnixTimeMilliseconds();
+            if (at - _nowMs > (long)_options.MaxDelay.TotalMilliseconds)
+            {
+                return EngineStatus.Invalid($"run_at must be at most {_options.MaxDelay} ahead");
+            }
+
+            readyAt = Math.Max(at, _nowMs);
+        }
+        else if (spec.Delay is { } delay)
+        {
+            readyAt = _nowMs + RequestRules.ToMs(delay);
+        }
+
+        var topic = GetOrCreateTopic(spec.Topic);
+        var key = string.IsNullOrEmpty(spec.Key) ? null : spec.Key;
+        if (key is not null && topic.Keys.TryGetValue(key, out var existing))
+        {
+            result = new PutResult(_table.Slots[existing].Id, false);
+            return EngineStatus.Ok;
+        }
+
+        if (_table.Count >= _options.MaxJobs)
+        {
+            return EngineStatus.Exhausted($"the server holds its maximum of {_options.MaxJobs} jobs");
+        }
+
+        var id = ++_lastId;
+        var slot = _table.Allocate(id);
+        _touched.Add(slot);
+        _undo.Add(new UndoEntry { Slot = slot, Created = true });
+        ref var job = ref _table.Slots[slot];
+        job.Topic = topic.Index;
+        job.Priority = spec.Priority;
+        job.TtrMs = (int)RequestRules.TtrMs(spec.Ttr);
+        job.CreatedAtMs = _nowMs;
+        job.ReadyAtMs = readyAt;
+        job.State = readyAt > _nowMs ? JobState.Delayed : JobState.Ready;
+        _table.Bodies[slot] = spec.Body;
+        if (key is not null || spec.Headers is { Count: > 0 })
+        {
+            ref var extra = ref _table.Extra(slot);
+            extra.Key = key;
+            extra.Headers = spec.Headers is { Count: > 0 } headers ? new Dictionary<string, string>(headers, StringComparer.Ordinal) : null;
+            if (key is not null)
+            {
+                topic.Keys[key] = slot;
+            }
+        }
+
+        Attach(slot);
+        topic.TotalPuts++;
+        _totalPuts++;
+        _batchPutTopics.Add(topic.Index);
+        Persist(slot);
+        result = new PutResult(id, true);
+        return EngineStatus.Ok;
+    }
+
+    private EngineStatus PutBatch(IReadOnlyList<JobSpec> specs, out PutResult[]? results)
+    {
+        results = null;
+        if (_table.Count + specs.Count > _options.MaxJobs)
+        {
+            return EngineStatus.Exhausted($"the batch would exceed the server's maximum of {_options.MaxJobs} jobs");
+        }
+
+        var undoMark = _undo.Count;
+        var output = new PutResult[specs.Count];
+        for (var i = 0; i < specs.Count; i++)
+        {
+            var status = Put(specs[i], out output[i]);
+            if (!status.IsOk)
+            {
+                // All-or-nothing: validation ran before, so this is only a run_at bound; undo this command's puts.
+                UndoPartialBatch(undoMark);
+                return new EngineStatus(status.Code, $"jobs[{i}].{status.Message}");
+            }
+        }
+
+        results = output;
+        return EngineStatus.Ok;
+    }
+
+    private void UndoPartialBatch(int undoMark)
+    {
+        for (var i = _undo.Count - 1; i >= undoMark; i--)
+        {
+            var slot = _undo[i].Slot;
+            ref var job = ref _table.Slots[slot];
+            var topic = _topics[job.Topic];
+            Detach(slot);
+            _table.IndexRemove(slot);
+            if (_table.ExtraOrDefault(slot).Key is { } key)
+            {
+                topic.Keys.Remove(key);
+            }
+
+            topic.TotalPuts--;
+            _totalPuts--;
+            _batchPutTopics.RemoveAt(_batchPutTopics.Count - 1);
+            _touched.Remove(slot);
+            _table.Free(slot);
+            if (_durable)
+            {
+                _batch.Mutations.RemoveAt(_batch.Mutations.Count - 1);
+            }
+        }
+
+        _undo.RemoveRange(undoMark, _undo.Count - undoMark);
+    }
+
+    private EngineStatus FindJob(ulong id, out int slot)
+    {
+        slot = _table.Find(id);
+        return slot == None ? EngineStatus.NotFound($"job {id} not found") : EngineStatus.Ok;
+    }
+
+    private EngineStatus CheckReservation(int slot, ulong reservation)
+    {
+        ref var job = ref _table.Slots[slot];
+        if (job.State != JobState.Reserved)
+        {
+            return EngineStatus.Precondition($"job {job.Id} is not reserved");
+        }
+
+        if (reservation == 0 || _table.ExtraOrDefault(slot).Token != reservation)
+        {
+            return EngineStatus.Precondition($"reservation does not match the current reservation of job {job.Id}");
+        }
+
+        return EngineStatus.Ok;
+    }
+
+    private EngineStatus Delete(ulong id, ulong reservation)
+    {
+        var status = FindJob(id, out var slot);
+        if (!status.IsOk)
+        {
+            return status;
+        }
+
+        if (_table.Slots[slot].State == JobState.Reserved || reservation != 0)
+        {
+            status = CheckReservation(slot, reservation);
+            if (!status.IsOk)
+            {
+                return status;
+            }
+        }
+
+        RemoveJob(slot);
+        return EngineStatus.Ok;
+    }
+
+    private EngineStatus DeleteByKey(string topicName, string key)
+    {
+        if (!_topicsByName.TryGetValue(topicName, out var topic) || !topic.Keys.TryGetValue(key, out var slot))
+        {
+            return EngineStatus.NotFound($"no live job of topic {topicName} has key {key}");
+        }
+
+        if (_table.Slots[slot].State == JobState.Reserved)
+        {
+            return EngineStatus.Precondition($"job {_table.Slots[slot].Id} with key {key} is reserved");
+        }
+
+        RemoveJob(slot);
+        return EngineStatus.Ok;
+    }
+
+    private void RemoveJob(int slot)
+    {
+        Touch(slot);
+        ref var job = ref _table.Slots[slot];
+        var topic = _topics[job.Topic];
+        Detach(slot);
+        _table.IndexRemove(slot);
+        if (_table.ExtraOrDefault(slot).Key is { } key)
+        {
+            topic.Keys.Remove(key);
+        }
+
+        job.PendingFree = true;
+        _pendingFree.Add(slot);
+        topic.TotalDeletes++;
+        _totalDeletes++;
+        _batchDeleteTopics.Add(topic.Index);
+        if (_durable)
+        {
+            _batch.Mutations.Add(JobMutation.Delete(job.Id));
+        }
+    }
+
+    private EngineStatus Release(ulong id, ulong reservation, uint? priority, long delayMs)
+    {
+        var status = FindJob(id, out var slot);
+        if (!status.IsOk || !(status = CheckReservation(slot, reservation)).IsOk)
+        {
+            return status;
+        }
+
+        Touch(slot);
+        Detach(slot);
+        ref var job = ref _table.Slots[slot];
+        ref var extra = ref _table.Extra(slot);
+        extra.Releases++;
+        extra.Token = 0;
+        extra.Holder = null;
+        job.Priority = priority ?? job.Priority;
+        job.ReadyAtMs = _nowMs + delayMs;
+        job.State = delayMs > 0 ? JobState.Delayed : JobState.Ready;
+        Attach(slot);
+        Persist(slot);
+        return EngineStatus.Ok;
+    }
+
+    private EngineStatus Bury(ulong id, ulong reservation, uint? priority)
+    {
+        var status = FindJob(id, out var slot);
+        if (!status.IsOk || !(status = CheckReservation(slot, reservation)).IsOk)
+        {
+            return status;
+        }
+
+        Touch(slot);
+        Detach(slot);
+        ref var job = ref _table.Slots[slot];
+        ref var extra = ref _table.Extra(slot);
+        extra.Buries++;
+        extra.Token = 0;
+        extra.Holder = null;
+        extra.BuriedAtMs = _nowMs;
+        extra.BurySeq = ++_burySeq;
+        job.Priority = priority ?? job.Priority;
+        job.State = JobState.Buried;
+        Attach(slot);
+        Persist(slot);
+        return EngineStatus.Ok;
+    }
+
+    private uint Kick(string topicName, uint bound)
+    {
+        if (!_topicsByName.TryGetValue(topicName, out var topic))
+        {
+            return 0;
+        }
+
+        var heap = topic.Buried.Count > 0 ? topic.Buried : topic.Delayed;
+        uint kicked = 0;
+        while (kicked < bound && heap.Count > 0)
+        {
+            KickSlot(heap.Peek());
+            kicked++;
+        }
+
+        return kicked;
+    }
+
+    private EngineStatus KickJob(ulong id)
+    {
+        var status = FindJob(id, out var slot);
+        if (!status.IsOk)
+        {
+            return status;
+        }
+
+        var state = _table.Slots[slot].State;
+        if (state is not (JobState.Buried or JobState.Delayed))
+        {
+            return EngineStatus.Precondition($"job {id} is {state.ToString().ToLowerInvariant()}, not buried or delayed");
+        }
+
+        KickSlot(slot);
+        return EngineStatus.Ok;
+    }
+
+    private void KickSlot(int slot)
+    {
+        Touch(slot);
+        Detach(slot);
+        ref var job = ref _table.Slots[slot];
+        _table.Extra(slot).Kicks++;
+        job.State = JobState.Ready;
+        job.ReadyAtMs = _nowMs;
+        Attach(slot);
+        Persist(slot);
+    }
+
+    // ------------------------------------------------------------------ control commands
+
+    private void ExecuteControlCommand(EngineCommand command)
+    {
+        switch (command.Kind)
+        {
+            case CommandKind.Tick:
+                return;
+            case CommandKind.ReserveOne:
+                RegisterOneShot(command);
+                return;
+            case CommandKind.CancelReserveOne:
+                var target = command.Target!;
+                if (target.Version == command.TargetVersion && target.Waiter.Alive)
+                {
+                    FinishOneShot(target.Waiter, null);
+                }
+
+                command.Complete();
+                return;
+            case CommandKind.OpenStream:
+                RegisterStream(command.Stream!, command.TopicNames!);
+                command.Complete();
+                return;
+            case CommandKind.CloseStream:
+                CloseStream(command.Stream!);
+                command.Complete();
+                return;
+            case CommandKind.ReserveJob:
+                command.Status = ReserveJob(command.Id, out command.Reserved);
+                break;
+            case CommandKind.Touch:
+                command.Status = TouchJob(command.Id, command.Reservation, out command.Deadline);
+                break;
+            case CommandKind.Peek:
+                command.Status = FindJob(command.Id, out var slot);
+                if (command.Status.IsOk)
+                {
+                    command.Info = Snapshot(slot);
+                }
+
+                break;
+            case CommandKind.PeekNext:
+                command.Status = PeekNext(command.TopicName!, command.State, out command.Info);
+                break;
+            case CommandKind.TopicStats:
+                command.TopicStats = _topicsByName.TryGetValue(command.TopicName!, out var topic) ? Stats(topic) : new TopicStats { Name = command.TopicName! };
+                break;
+            case CommandKind.ListTopics:
+                command.TopicList = _topics.Select(Stats).ToArray();
+                break;
+            case CommandKind.ServerStats:
+                command.ServerStats = ServerStatsNow();
+                break;
+            case CommandKind.PauseTopic:
+                PauseTopic(command.TopicName!, command.DurationMs);
+                break;
+        }
+
+        command.Complete();
+    }
+
+    private EngineStatus ReserveJob(ulong id, out ReservedJob? reserved)
+    {
+        reserved = null;
+        var status = FindJob(id, out var slot);
+        if (!status.IsOk)
+        {
+            return status;
+        }
+
+        if (_table.Slots[slot].State == JobState.Reserved)
+        {
+            return EngineStatus.Precondition($"job {id} is already reserved");
+        }
+
+        reserved = ReserveSlot(slot, null);
+        return EngineStatus.Ok;
+    }
+
+    private EngineStatus TouchJob(ulong id, ulong reservation, out DateTimeOffset deadline)
+    {
+        deadline = default;
+        var status = FindJob(id, out var slot);
+        if (!status.IsOk || !(status = CheckReservation(slot, reservation)).IsOk)
+        {
+            return status;
+        }
+
+        ref var job = ref _table.Slots[slot];
+        ref var extra = ref _table.Extra(slot);
+        extra.DeadlineMs = _nowMs + job.TtrMs;
+        extra.DeadlineSoonSent = job.TtrMs <= DeadlineSoonMarginMs;
+        _wheel.Schedule(slot, extra.DeadlineSoonSent ? extra.DeadlineMs : extra.DeadlineMs - DeadlineSoonMarginMs);
+        if (extra.DeadlineSoonSent)
+        {
+            SendDeadlineSoon(slot);
+        }
+
+        deadline = ToTime(extra.DeadlineMs);
+        return EngineStatus.Ok;
+    }
+
+    private EngineStatus PeekNext(string topicName, JobState state, out JobInfo info)
+    {
+        info = default;
+        var slot = None;
+        if (_topicsByName.TryGetValue(topicName, out var topic))
+        {
+            slot = state switch
+            {
+                JobState.Ready => topic.Ready.Peek(),
+                JobState.Delayed => topic.Delayed.Peek(),
+                JobState.Buried => topic.Buried.Peek(),
+                _ => None,
+            };
+        }
+
+        if (slot == None)
+        {
+            return EngineStatus.NotFound($"no {state.ToString().ToLowerInvariant()} job in topic {topicName}");
+        }
+
+        info = Snapshot(slot);
+        return EngineStatus.Ok;
+    }
+
+    private void PauseTopic(string topicName, long durationMs)
+    {
+        var topic = GetOrCreateTopic(topicName);
+        if (durationMs <= 0)
+        {
+            _wheel.Cancel(topic.PauseTimer);
+            topic.Paused = false;
+            topic.PausedUntilMs = 0;
+            MarkDirty(topic);
+            return;
+        }
+
+        topic.Paused = true;
+        topic.PausedUntilMs = _nowMs + durationMs;
+        _wheel.Schedule(topic.PauseTimer, topic.PausedUntilMs);
+    }
+
+    private TopicStats Stats(Topic topic)
+    {
+        ulong waiting = 0;
+        foreach (var waiter in _waiters)
+        {
+            if (waiter.Credits > 0 && waiter.Topics.Contains(topic))
+            {
+                waiting++;
+            }
+        }
+
+        return new TopicStats
+        {
+            Name = topic.Name,
+            Ready = (ulong)topic.Ready.Count,
+            Delayed = (ulong)topic.Delayed.Count,
+            Reserved = (ulong)topic.Reserved,
+            Buried = (ulong)topic.Buried.Count,
+            Waiting = waiting,
+            TotalPuts = topic.TotalPuts,
+            TotalDeletes = topic.TotalDeletes,
+            TotalTimeouts = topic.TotalTimeouts,
+            PauseRemaining = topic.Paused ? TimeSpan.FromMilliseconds(Math.Max(0, topic.PausedUntilMs - _nowMs)) : TimeSpan.Zero,
+        };
+    }
+
+    private ServerStats ServerStatsNow()
+    {
+        ulong ready = 0, delayed = 0, reserved = 0, buried = 0;
+        foreach (var topic in _topics)
+        {
+            ready += (ulong)topic.Ready.Count;
+            delayed += (ulong)topic.Delayed.Count;
+            reserved += (ulong)topic.Reserved;
+            buried += (ulong)topic.Buried.Count;
+        }
+
+        return new ServerStats
+        {
+            Version = _version,
+            Storage = _store.Kind,
+            Uptime = TimeSpan.FromMilliseconds(_nowMs - _startMs),
+            Ready = ready,
+            Delayed = delayed,
+            Reserved = reserved,
+            Buried = buried,
+            Topics = (ulong)_topics.Count,
+            TotalPuts = _totalPuts,
+            TotalDeletes = _totalDeletes,
+            TotalTimeouts = _totalTimeouts,
+        };
+    }
+
+    private JobInfo Snapshot(int slot)
+    {
+        ref var job = ref _table.Slots[slot];
+        var extra = _table.ExtraOrDefault(slot);
+        return new JobInfo
+        {
+            Id = job.Id,
+            Topic = _topics[job.Topic].Name,
+            Body = _table.Bodies[slot],
+            Priority = job.Priority,
+            State = job.State,
+            ReadyAt = ToTime(job.ReadyAtMs),
+            Ttr = TimeSpan.FromMilliseconds(job.TtrMs),
+            Key = extra.Key,
+            CreatedAt = ToTime(job.CreatedAtMs),
+            Reserves = extra.Reserves,
+            Timeouts = extra.Timeouts,
+            Releases = extra.Releases,
+            Buries = extra.Buries,
+            Kicks = extra.Kicks,
+            Headers = extra.Headers,
+            Deadline = job.State == JobState.Reserved ? ToTime(extra.DeadlineMs) : null,
+        };
+    }
+
+    private Topic GetOrCreateTopic(string name)
+    {
+        if (_topicsByName.TryGetValue(name, out var topic))
+        {
+            return topic;
+        }
+
+        topic = new Topic(name, _topics.Count, _table, _wheel.AllocateAux());
+        while (_auxOwners.Count <= ~topic.PauseTimer)
+        {
+            _auxOwners.Add(null);
+        }
+
+        _auxOwners[~topic.PauseTimer] = topic;
+        _topics.Add(topic);
+        _topicsByName.Add(name, topic);
+        return topic;
+    }
+
+    // ------------------------------------------------------------------ reservations and waiters
+
+    private ReservedJob ReserveSlot(int slot, StreamWaiter? holder)
+    {
+        Detach(slot);
+        ref var job = ref _table.Slots[slot];
+        ref var extra = ref _table.Extra(slot);
+        extra.Reserves++;
+        extra.Token = ++_lastToken;
+        extra.DeadlineMs = _nowMs + job.TtrMs;
+        extra.Holder = holder;
+        extra.DeadlineSoonSent = job.TtrMs <= DeadlineSoonMarginMs;
+        job.State = JobState.Reserved;
+        Attach(slot);
+        extra = ref _table.Extra(slot);
+        return new ReservedJob(Snapshot(slot), extra.Token, ToTime(extra.DeadlineMs));
+    }
+
+    private void SendDeadlineSoon(int slot)
+    {
+        var extra = _table.ExtraOrDefault(slot);
+        if (extra.Holder is { Closed: false } holder)
+        {
+            holder.Events.Writer.TryWrite(new ReservationEvent
+            {
+                Kind = ReservationEventKind.DeadlineSoon,
+                DeadlineSoon = new DeadlineSoon(_table.Slots[slot].Id, extra.Token, ToTime(extra.DeadlineMs)),
+            });
+        }
+    }
+
+    private void ReturnCredit(StreamWaiter holder)
+    {
+        holder.Credits++;
+        if (holder.Credits == 1 && holder.Alive)
+        {
+            Enqueue(holder);
+        }
+    }
+
+    private void Enqueue(Waiter waiter)
+    {
+        waiter.Seq = ++_waiterSeq;
+        foreach (var topic in waiter.Topics)
+        {
+            // Stale entries (waiters that moved on or left) are dropped when they pile up.
+            if (topic.Waiters.Count > (2 * topic.Watchers) + 16)
+            {
+                Compact(topic);
+            }
+
+            topic.Waiters.Enqueue((waiter, waiter.Seq));
+            MarkDirty(topic);
+        }
+    }
+
+    private static bool IsLive((Waiter Waiter, long Seq) entry) =>
+        entry.Waiter.Alive && entry.Waiter.Seq == entry.Seq && entry.Waiter.Credits > 0;
+
+    private static void Compact(Topic topic)
+    {
+        var count = topic.Waiters.Count;
+        for (var i = 0; i < count; i++)
+        {
+            var entry = topic.Waiters.Dequeue();
+            if (IsLive(entry))
+            {
+                topic.Waiters.Enqueue(entry);
+            }
+        }
+    }
+
+    private void Watch(Waiter waiter, IReadOnlyList<string> topicNames)
+    {
+        waiter.Topics.Clear();
+        foreach (var name in topicNames)
+        {
+            var topic = GetOrCreateTopic(name);
+            if (!waiter.Topics.Contains(topic))
+            {
+                waiter.Topics.Add(topic);
+                topic.Watchers++;
+            }
+        }
+
+        waiter.Alive = true;
+        _waiters.Add(waiter);
+    }
+
+    private void Unwatch(Waiter waiter)
+    {
+        waiter.Alive = false;
+        _waiters.Remove(waiter);
+        foreach (var topic in waiter.Topics)
+        {
+            topic.Watchers--;
+        }
+    }
+
+    private void RegisterOneShot(EngineCommand command)
+    {
+        var waiter = command.Waiter;
+        Watch(waiter, command.TopicNames!);
+        waiter.Credits = 1;
+        waiter.Poll = command.DurationMs <= 0;
+        if (waiter.Poll)
+        {
+            _polls.Add(waiter);
+        }
+        else
+        {
+            if (waiter.TimeoutTimer == TimingWheel.Unlinked)
+            {
+                waiter.TimeoutTimer = AllocateTimer(waiter);
+            }
+
+            _wheel.Schedule(waiter.TimeoutTimer, _nowMs + command.DurationMs);
+        }
+
+        Enqueue(waiter);
+    }
+
+    private void FinishOneShot(OneShotWaiter waiter, ReservedJob? job)
+    {
+        Unwatch(waiter);
+        waiter.Credits = 0;
+        if (waiter.TimeoutTimer != TimingWheel.Unlinked)
+        {
+            _wheel.Cancel(waiter.TimeoutTimer);
+        }
+
+        var command = waiter.Command;
+        command.Reserved = job;
+        command.Complete(EngineStatus.Ok);
+    }
+
+    private void RegisterStream(StreamWaiter stream, IReadOnlyList<string> topicNames)
+    {
+        Watch(stream, topicNames);
+        stream.Credits = stream.Prefetch;
+        Enqueue(stream);
+    }
+
+    private void CloseStream(StreamWaiter stream)
+    {
+        if (stream.Closed)
+        {
+            return;
+        }
+
+        stream.Closed = true;
+        if (stream.Alive)
+        {
+            Unwatch(stream);
+        }
+
+        // Every job still held returns to ready at once.
+        _scratch.Clear();
+        _scratch.AddRange(stream.Held);
+        foreach (var slot in _scratch)
+        {
+            Detach(slot);
+            ref var extra = ref _table.Extra(slot);
+            extra.Token = 0;
+            extra.Holder = null;
+            ref var job = ref _table.Slots[slot];
+            job.State = JobState.Ready;
+            job.ReadyAtMs = _nowMs;
+            Attach(slot);
+        }
+
+        _scratch.Clear();
+        stream.Events.Writer.TryComplete();
+    }
+
+    /// <summary>
+    /// Matches ready jobs to waiters until no dirty topic has both: the longest-waiting waiter among
+    /// the dirty topics' queue heads gets the most urgent ready job across all its unpaused topics.
+    /// </summary>
+    private void Dispatch()
+    {
+        while (true)
+        {
+            Waiter? best = null;
+            for (var i = _dirty.Count - 1; i >= 0; i--)
+            {
+                var topic = _dirty[i];
+                while (topic.Waiters.Count > 0 && !IsLive(topic.Waiters.Peek()))
+                {
+                    topic.Waiters.Dequeue();
+                }
+
+                if (topic.Paused || topic.Ready.Count == 0 || topic.Waiters.Count == 0)
+                {
+                    topic.Dirty = false;
+                    _dirty[i] = _dirty[^1];
+                    _dirty.RemoveAt(_dirty.Count - 1);
+                    continue;
+                }
+
+                var head = topic.Waiters.Peek().Waiter;
+                if (best is null || head.Seq < best.Seq)
+                {
+                    best = head;
+                }
+            }
+
+            if (best is null)
+            {
+                break;
+            }
+
+            var slot = MostUrgentReady(best);
+            switch (best)
+            {
+                case StreamWaiter stream:
+                    var reserved = ReserveSlot(slot, stream);
+                    stream.Events.Writer.TryWrite(new ReservationEvent { Kind = ReservationEventKind.Job, Job = reserved });
+                    if (_table.ExtraOrDefault(slot).DeadlineSoonSent)
+                    {
+                        SendDeadlineSoon(slot);
+                    }
+
+                    if (stream.Credits > 0)
+                    {
+                        Enqueue(stream); // to the back: streams with free slots take turns
+                    }
+
+                    break;
+                case OneShotWaiter one:
+                    FinishOneShot(one, ReserveSlot(slot, null));
+                    break;
+            }
+        }
+
+        foreach (var poll in _polls)
+        {
+            if (poll.Alive)
+            {
+                FinishOneShot(poll, null);
+            }
+        }
+
+        _polls.Clear();
+    }
+
+    private int MostUrgentReady(Waiter waiter)
+    {
+        var best = None;
+        var slots = _table.Slots;
+        foreach (var topic in waiter.Topics)
+        {
+            if (topic.Paused)
+            {
+                continue;
+            }
+
+            var candidate = topic.Ready.Peek();
+            if (candidate == None)
+            {
+                continue;
+            }
+
+            if (best == None || slots[candidate].Priority < slots[best].Priority
+                || (slots[candidate].Priority == slots[best].Priority && slots[candidate].Id < slots[best].Id))
+            {
+                best = candidate;
+            }
+        }
+
+        return best;
+    }
+}

@@ -1,0 +1,241 @@
+using System.Numerics;
+
+namespace Chronoq.Core.Internal;
+
+/// <summary>
+/// The slab of jobs: structs addressed by int index with a free list, a second slab for
+/// <see cref="JobExtra"/>, side arrays for bodies, and an open-addressing id index that stores
+/// only slab indexes (4 bytes an entry) and compares ids through the slab.
+/// </summary>
+internal sealed class JobTable
+{
+    private const int None = -1;
+
+    // The id index stays between 3/8 and 3/4 full: short linear probes, at most ~11 bytes a job.
+    private const int IndexLoadNumerator = 3;
+    private const int IndexLoadDenominator = 4;
+
+    private readonly TimingWheel _wheel;
+    private int _slotCount;
+    private int _freeSlot = None;
+    private int _extraCount;
+    private int _freeExtra = None;
+    private int[] _index = new int[16];
+    private int _indexShift = 64 - 4;
+
+    public JobTable(TimingWheel wheel, int capacity = 16)
+    {
+        _wheel = wheel;
+        Slots = new JobSlot[Math.Max(capacity, 16)];
+        Bodies = new ReadOnlyMemory<byte>[Slots.Length];
+        Extras = new JobExtra[16];
+        _wheel.EnsureJobCapacity(Slots.Length);
+    }
+
+    public JobSlot[] Slots;
+    public ReadOnlyMemory<byte>[] Bodies;
+    public JobExtra[] Extras;
+
+    /// <summary>Live (and pending-free) jobs.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Allocates a slot for <paramref name="id"/> and indexes it.</summary>
+    public int Allocate(ulong id)
+    {
+        int slot;
+        if (_freeSlot != None)
+        {
+            slot = _freeSlot;
+            _freeSlot = Slots[slot].HeapIndex;
+        }
+        else
+        {
+            if (_slotCount == Slots.Length)
+            {
+                var size = Slots.Length * 2;
+                Array.Resize(ref Slots, size);
+                Array.Resize(ref Bodies, size);
+                _wheel.EnsureJobCapacity(size);
+            }
+
+            slot = _slotCount++;
+        }
+
+        Slots[slot] = new JobSlot { Id = id, HeapIndex = None, Extra = None };
+        Count++;
+        IndexAdd(slot);
+        return slot;
+    }
+
+    /// <summary>Returns a slot (and its extra) to the free lists; the job must be unlinked everywhere.</summary>
+    public void Free(int slot)
+    {
+        ref var job = ref Slots[slot];
+        if (job.Extra != None)
+        {
+            FreeExtra(job.Extra);
+        }
+
+        job = new JobSlot { HeapIndex = _freeSlot, Extra = None };
+        Bodies[slot] = default;
+        _freeSlot = slot;
+        Count--;
+    }
+
+    /// <summary>The job's extra, allocating it on first use.</summary>
+    public ref JobExtra Extra(int slot)
+    {
+        ref var job = ref Slots[slot];
+        if (job.Extra == None)
+        {
+            job.Extra = AllocateExtra();
+        }
+
+        return ref Extras[job.Extra];
+    }
+
+    /// <summary>The job's extra if it has one, else a shared empty one (read only).</summary>
+    public JobExtra ExtraOrDefault(int slot)
+    {
+        var e = Slots[slot].Extra;
+        return e == None ? default : Extras[e];
+    }
+
+    /// <summary>Frees the job's extra (used by rollback when the before-image had none).</summary>
+    public void DropExtra(int slot)
+    {
+        ref var job = ref Slots[slot];
+        if (job.Extra != None)
+        {
+            FreeExtra(job.Extra);
+            job.Extra = None;
+        }
+    }
+
+    /// <summary>The slot of a live job with this id, or -1.</summary>
+    public int Find(ulong id)
+    {
+        var mask = _index.Length - 1;
+        for (var i = Hash(id); ; i = (i + 1) & mask)
+        {
+            var entry = _index[i];
+            if (entry == 0)
+            {
+                return None;
+            }
+
+            if (Slots[entry - 1].Id == id)
+            {
+                return entry - 1;
+            }
+        }
+    }
+
+    /// <summary>Removes the job's id from the index (the slot stays allocated).</summary>
+    public void IndexRemove(int slot)
+    {
+        var mask = _index.Length - 1;
+        var id = Slots[slot].Id;
+        var i = Hash(id);
+        while (_index[i] != slot + 1)
+        {
+            if (_index[i] == 0)
+            {
+                return;
+            }
+
+            i = (i + 1) & mask;
+        }
+
+        // Backward-shift deletion keeps linear probing correct without tombstones.
+        var hole = i;
+        for (var j = (hole + 1) & mask; _index[j] != 0; j = (j + 1) & mask)
+        {
+            var home = Hash(Slots[_index[j] - 1].Id);
+            var distJ = (j - home) & mask;
+            var distHole = (hole - home) & mask;
+            if (distHole < distJ)
+            {
+                _index[hole] = _index[j];
+                hole = j;
+            }
+        }
+
+        _index[hole] = 0;
+        _indexCount--;
+    }
+
+    private int _indexCount;
+
+    /// <summary>Adds the job's id to the index.</summary>
+    public void IndexAdd(int slot)
+    {
+        if ((_indexCount + 1) * IndexLoadDenominator > _index.Length * IndexLoadNumerator)
+        {
+            GrowIndex();
+        }
+
+        var mask = _index.Length - 1;
+        var i = Hash(Slots[slot].Id);
+        while (_index[i] != 0)
+        {
+            i = (i + 1) & mask;
+        }
+
+        _index[i] = slot + 1;
+        _indexCount++;
+    }
+
+    private int Hash(ulong id) => (int)((id * 0x9E3779B97F4A7C15UL) >> _indexShift);
+
+    private void GrowIndex()
+    {
+        var old = _index;
+        _index = new int[old.Length * 2];
+        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
+        var mask = _index.Length - 1;
+        foreach (var entry in old)
+        {
+            if (entry == 0)
+            {
+                continue;
+            }
+
+            var i = Hash(Slots[entry - 1].Id);
+            while (_index[i] != 0)
+            {
+                i = (i + 1) & mask;
+            }
+
+            _index[i] = entry;
+        }
+    }
+
+    private int AllocateExtra()
+    {
+        int e;
+        if (_freeExtra != None)
+        {
+            e = _freeExtra;
+            _freeExtra = Extras[e].NextFree;
+        }
+        else
+        {
+            if (_extraCount == Extras.Length)
+            {
+                Array.Resize(ref Extras, Extras.Length * 2);
+            }
+
+            e = _extraCount++;
+        }
+
+        Extras[e] = new JobExtra { NextFree = None };
+        return e;
+    }
+
+    private void FreeExtra(int e)
+    {
+        Extras[e] = new JobExtra { NextFree = _freeExtra };
+        _freeExtra = e;
+    }
+}

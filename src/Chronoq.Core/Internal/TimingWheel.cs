@@ -1,0 +1,294 @@
+namespace Chronoq.Core.Internal;
+
+/// <summary>
+/// A hashed hierarchical timing wheel in the manner of Kafka's TimingWheel: tick 1 ms, buckets as
+/// intrusive circular lists of <see cref="TimerNode"/>, overflow levels created on first use, and a
+/// priority queue of non-empty buckets so an idle wheel never spins. Node ids &gt;= 0 are job slab
+/// indexes (<see cref="EnsureJobCapacity"/>); ids &lt; 0 are auxiliary nodes (pauses, reserve
+/// timeouts, bucket heads) from <see cref="AllocateAux"/>. Not thread-safe: the engine loop owns it.
+/// </summary>
+internal sealed class TimingWheel
+{
+    /// <summary>The link value of a node that is in no list.</summary>
+    public const int Unlinked = int.MinValue;
+
+    // 512 slots per level: levels span 512 ms, 4.4 min, 37 h and 2.2 years, so four levels
+    // cover every delay users ask for while a level's bucket array stays small (12 KB).
+    public const int DefaultWheelSize = 512;
+
+    private readonly int _wheelSize;
+    private readonly List<long> _levelTick = new();
+    private readonly List<long> _levelCurrent = new();
+    private readonly List<int> _bucketHead = new();
+    private readonly List<long> _bucketExpiration = new();
+    private readonly PriorityQueue<int, long> _buckets = new();
+    private readonly int _dueHead;
+    private TimerNode[] _jobNodes;
+    private TimerNode[] _auxNodes = new TimerNode[64];
+    private int _auxCount;
+    private int _auxFree = Unlinked;
+
+    public TimingWheel(long startMs, int wheelSize = DefaultWheelSize, int jobCapacity = 16)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(wheelSize, 2);
+        _wheelSize = wheelSize;
+        _jobNodes = new TimerNode[Math.Max(jobCapacity, 1)];
+        for (var i = 0; i < _jobNodes.Length; i++)
+        {
+            _jobNodes[i].Next = Unlinked;
+            _jobNodes[i].Prev = Unlinked;
+        }
+
+        _dueHead = AllocateHead();
+        AddLevel(1, startMs);
+    }
+
+    /// <summary>Timers currently scheduled (in buckets or due).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The wheel's clock: the latest time passed to <see cref="Advance"/>.</summary>
+    public long CurrentMs => _levelCurrent[0];
+
+    /// <summary>Grows the job node array so ids below <paramref name="capacity"/> are valid.</summary>
+    public void EnsureJobCapacity(int capacity)
+    {
+        if (capacity <= _jobNodes.Length)
+        {
+            return;
+        }
+
+        var old = _jobNodes.Length;
+        Array.Resize(ref _jobNodes, Math.Max(capacity, old * 2));
+        for (var i = old; i < _jobNodes.Length; i++)
+        {
+            _jobNodes[i].Next = Unlinked;
+            _jobNodes[i].Prev = Unlinked;
+        }
+    }
+
+    /// <summary>Allocates an auxiliary timer node (a negative id).</summary>
+    public int AllocateAux()
+    {
+        int index;
+        if (_auxFree != Unlinked)
+        {
+            index = _auxFree;
+            _auxFree = _auxNodes[index].Next;
+        }
+        else
+        {
+            if (_auxCount == _auxNodes.Length)
+            {
+                Array.Resize(ref _auxNodes, _auxCount * 2);
+            }
+
+            index = _auxCount++;
+        }
+
+        _auxNodes[index] = new TimerNode { Next = Unlinked, Prev = Unlinked };
+        return ~index;
+    }
+
+    /// <summary>Cancels and returns an auxiliary node for reuse.</summary>
+    public void FreeAux(int id)
+    {
+        Cancel(id);
+        var index = ~id;
+        _auxNodes[index].Next = _auxFree;
+        _auxNodes[index].Prev = Unlinked;
+        _auxFree = index;
+    }
+
+    /// <summary>True when the node is in a bucket or due.</summary>
+    public bool IsScheduled(int id) => Node(id).Prev != Unlinked;
+
+    /// <summary>The expiration the node was last scheduled for.</summary>
+    public long ExpirationOf(int id) => Node(id).Expiration;
+
+    /// <summary>
+    /// Schedules (or re-schedules) a node. A time at or before the wheel's clock is due at once and
+    /// comes out of <see cref="TryTakeDue"/> after the next <see cref="Advance"/>.
+    /// </summary>
+    public void Schedule(int id, long expirationMs)
+    {
+        ref var node = ref Node(id);
+        if (node.Prev != Unlinked)
+        {
+            Unlink(id);
+        }
+        else
+        {
+            Count++;
+        }
+
+        node.Expiration = expirationMs;
+        Insert(id, expirationMs);
+    }
+
+    /// <summary>Removes a node from the wheel in O(1); false when it was not scheduled.</summary>
+    public bool Cancel(int id)
+    {
+        if (Node(id).Prev == Unlinked)
+        {
+            return false;
+        }
+
+        Unlink(id);
+        Count--;
+        return true;
+    }
+
+    /// <summary>
+    /// The time of the earliest non-empty bucket (or the clock when timers are due), or null when
+    /// nothing is scheduled: the engine arms its one timer for it.
+    /// </summary>
+    public long? NextExpiration()
+    {
+        if (Node(_dueHead).Next != _dueHead)
+        {
+            return CurrentMs;
+        }
+
+        while (_buckets.TryPeek(out var bucket, out var expiration))
+        {
+            if (_bucketExpiration[bucket] == expiration)
+            {
+                return expiration;
+            }
+
+            _buckets.Dequeue();
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// Moves the clock to <paramref name="nowMs"/>: every bucket that expired is flushed, its timers
+    /// cascade down a level or become due. Due timers are then taken with <see cref="TryTakeDue"/>.
+    /// </summary>
+    public void Advance(long nowMs)
+    {
+        while (_buckets.TryPeek(out var bucket, out var expiration) && expiration <= nowMs)
+        {
+            _buckets.Dequeue();
+            if (_bucketExpiration[bucket] != expiration)
+            {
+                continue; // stale entry: the bucket was flushed and reused since
+            }
+
+            AdvanceClock(expiration);
+            _bucketExpiration[bucket] = -1;
+            var head = _bucketHead[bucket];
+            int id;
+            while ((id = Node(head).Next) != head)
+            {
+                Unlink(id);
+                Insert(id, Node(id).Expiration);
+            }
+        }
+
+        AdvanceClock(nowMs);
+    }
+
+    /// <summary>Takes one due timer, oldest first; false when none is due.</summary>
+    public bool TryTakeDue(out int id)
+    {
+        id = Node(_dueHead).Next;
+        if (id == _dueHead)
+        {
+            return false;
+        }
+
+        Unlink(id);
+        Count--;
+        return true;
+    }
+
+    private ref TimerNode Node(int id) => ref id >= 0 ? ref _jobNodes[id] : ref _auxNodes[~id];
+
+    private void Insert(int id, long expiration)
+    {
+        if (expiration < _levelCurrent[0] + 1)
+        {
+            LinkBefore(_dueHead, id);
+            return;
+        }
+
+        for (var level = 0; ; level++)
+        {
+            if (level == _levelTick.Count)
+            {
+                AddLevel(_levelTick[level - 1] * _wheelSize, _levelCurrent[level - 1]);
+            }
+
+            var tick = _levelTick[level];
+            var current = _levelCurrent[level];
+            if (expiration < current + (tick * _wheelSize))
+            {
+                var virtualId = expiration / tick;
+                var bucket = (level * _wheelSize) + (int)(virtualId % _wheelSize);
+                LinkBefore(_bucketHead[bucket], id);
+                var bucketExpiration = virtualId * tick;
+                if (_bucketExpiration[bucket] != bucketExpiration)
+                {
+                    _bucketExpiration[bucket] = bucketExpiration;
+                    _buckets.Enqueue(bucket, bucketExpiration);
+                }
+
+                return;
+            }
+        }
+    }
+
+    private void AdvanceClock(long timeMs)
+    {
+        for (var level = 0; level < _levelTick.Count; level++)
+        {
+            var tick = _levelTick[level];
+            if (timeMs >= _levelCurrent[level] + tick)
+            {
+                _levelCurrent[level] = timeMs - (timeMs % tick);
+            }
+        }
+    }
+
+    private void AddLevel(long tick, long startMs)
+    {
+        _levelTick.Add(tick);
+        _levelCurrent.Add(startMs - (startMs % tick));
+        for (var i = 0; i < _wheelSize; i++)
+        {
+            _bucketHead.Add(AllocateHead());
+            _bucketExpiration.Add(-1);
+        }
+    }
+
+    private int AllocateHead()
+    {
+        var id = AllocateAux();
+        ref var head = ref Node(id);
+        head.Next = id;
+        head.Prev = id;
+        return id;
+    }
+
+    private void LinkBefore(int head, int id)
+    {
+        ref var h = ref Node(head);
+        var tail = h.Prev;
+        ref var node = ref Node(id);
+        node.Next = head;
+        node.Prev = tail;
+        Node(tail).Next = id;
+        h.Prev = id;
+    }
+
+    private void Unlink(int id)
+    {
+        ref var node = ref Node(id);
+        Node(node.Prev).Next = node.Next;
+        Node(node.Next).Prev = node.Prev;
+        node.Next = Unlinked;
+        node.Prev = Unlinked;
+    }
+}
