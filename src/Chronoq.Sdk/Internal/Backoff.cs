@@ -17,7 +17,14 @@ internal static class Backoff
         return TimeSpan.FromTicks((long)ticks);
     }
 
-    /// <summary>A jittered wait for the <paramref name="attempt"/>-th retry (0-based).</summary>
-    public static TimeSpan Next(int attempt, TimeSpan initial, TimeSpan max) =>
-        TimeSpan.FromTicks((long)(Ceiling(attempt, initial, max).Ticks * Random.Shared.NextDouble()));
+    /// <summary>
+    /// A jittered wait for the <paramref name="attempt"/>-th retry (0-based): uniform in
+    /// [<paramref name="floor"/>·ceiling, ceiling]. A floor of 0 is full jitter; job retries use ½
+    /// ("equal jitter") so a failing job always waits at least half its backoff.
+    /// </summary>
+    public static TimeSpan Next(int attempt, TimeSpan initial, TimeSpan max, double floor = 0)
+    {
+        var ceiling = Ceiling(attempt, initial, max).Ticks;
+        return TimeSpan.FromTicks((long)(ceiling * (floor + ((1 - floor) * Random.Shared.NextDouble()))));
+    }
 }

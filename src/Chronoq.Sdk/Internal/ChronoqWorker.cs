@@ -1,0 +1,351 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Chronoq.Protocol.Grpc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Chronoq.Sdk.Internal;
+
+/// <summary>
+/// A hosted worker: one Reserve stream on a topic (reconnected with backoff when it fails),
+/// up to <see cref="ChronoqWorkerOptions.Concurrency"/> handlers at once, each job acknowledged,
+/// released with backoff, or buried after its last attempt; and a graceful stop.
+/// </summary>
+/// <remarks>
+/// Stopping keeps the stream open while the running handlers finish — closing it would hand
+/// their jobs back to the server under them — then releases the jobs it holds but never
+/// started, and only then closes the stream.
+/// </remarks>
+internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposable
+    where THandler : class, IChronoqJobHandler<T>
+{
+    private readonly ChronoqClient _client;
+    private readonly IServiceScopeFactory _scopes;
+    private readonly string _topic;
+    private readonly JsonTypeInfo<T> _typeInfo;
+    private readonly ChronoqWorkerOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _slots;
+    private readonly HashSet<Task> _running = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly CancellationTokenSource _abandon = new();
+    private Task _run = Task.CompletedTask;
+
+    public ChronoqWorker(ChronoqClient client, IServiceScopeFactory scopes, string topic, JsonTypeInfo<T> typeInfo, ChronoqWorkerOptions options, ILogger logger)
+    {
+        _client = client;
+        _scopes = scopes;
+        _topic = topic;
+        _typeInfo = typeInfo;
+        _options = options;
+        _logger = logger;
+        _slots = new SemaphoreSlim(options.Concurrency, options.Concurrency);
+    }
+
+    /// <summary>The topic this worker consumes.</summary>
+    public string Topic => _topic;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _run = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _run.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host ran out of patience before our own shutdown timeout: abandon the handlers.
+            await _abandon.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
+        _stopping.Dispose();
+        _abandon.Dispose();
+        _slots.Dispose();
+    }
+
+    private async Task RunAsync()
+    {
+        var failures = 0;
+        while (!_stopping.IsCancellationRequested)
+        {
+            var stream = _client.OpenReserveStream([_topic], new ReserveOptions { Prefetch = _options.EffectivePrefetch, AutoTouch = _options.AutoTouch });
+            await using (stream.ConfigureAwait(false))
+            {
+                Exception? failure;
+                try
+                {
+                    failure = await ConsumeAsync(stream).ConfigureAwait(false);
+                    if (failure is null)
+                    {
+                        await DrainAsync(stream).ConfigureAwait(false);
+                        return;
+                    }
+                }
+                catch (Exception exception)
+                {
+                    failure = exception;
+                }
+
+                var backoff = Backoff.Next(failures++, _options.ReconnectInitialBackoff, _options.ReconnectMaxBackoff);
+                SdkLog.ReserveStreamFailed(_logger, _topic, backoff, failure);
+                try
+                {
+                    await Task.Delay(backoff, _client.Options.TimeProvider, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // Stopping while waiting to reconnect: the handlers still running get their drain below.
+                }
+            }
+        }
+
+        await WaitForHandlersAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts handlers until stopping (null) or until the stream fails (the failure).</summary>
+    private async Task<Exception?> ConsumeAsync(ReserveStream stream)
+    {
+        var reader = stream.Jobs;
+        while (true)
+        {
+            try
+            {
+                await _slots.WaitAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+
+            ReservedJobHandle? handle;
+            try
+            {
+                if (!await reader.WaitToReadAsync(_stopping.Token).ConfigureAwait(false))
+                {
+                    _slots.Release();
+                    return new RpcException(StatusCode.Unavailable, "The server ended the Reserve stream.");
+                }
+
+                reader.TryRead(out handle);
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                _slots.Release();
+                return null;
+            }
+            catch (Exception exception)
+            {
+                _slots.Release();
+                return exception;
+            }
+
+            if (handle is null)
+            {
+                _slots.Release();
+                continue;
+            }
+
+            var task = ProcessThenFreeSlotAsync(handle);
+            lock (_running)
+            {
+                _running.Add(task);
+            }
+
+            _ = task.ContinueWith(
+                static (done, state) =>
+                {
+                    var running = (HashSet<Task>)state!;
+                    lock (running)
+                    {
+                        running.Remove(done);
+                    }
+                },
+                _running,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
+        }
+    }
+
+    private async Task DrainAsync(ReserveStream stream)
+    {
+        int running;
+        lock (_running)
+        {
+            running = _running.Count;
+        }
+
+        SdkLog.WorkerStopping(_logger, _topic, running, stream.Held.Count - running);
+        await WaitForHandlersAsync().ConfigureAwait(false);
+
+        // Whatever the stream still holds was never started (or its handler gave up): hand it back now.
+        var leftovers = stream.Held.Where(static handle => !handle.IsSettled).ToList();
+        await Task.WhenAll(leftovers.Select(ReleaseQuietlyAsync)).ConfigureAwait(false);
+    }
+
+    private async Task WaitForHandlersAsync()
+    {
+        Task[] running;
+        lock (_running)
+        {
+            running = [.. _running];
+        }
+
+        if (running.Length == 0)
+        {
+            return;
+        }
+
+        var all = Task.WhenAll(running);
+        var timeProvider = _client.Options.TimeProvider;
+        try
+        {
+            await all.WaitAsync(_options.ShutdownTimeout, timeProvider, _abandon.Token).ConfigureAwait(false);
+            return;
+        }
+        catch (TimeoutException)
+        {
+            SdkLog.ShutdownTimedOut(_logger, _topic, running.Count(static task => !task.IsCompleted));
+        }
+        catch (OperationCanceledException)
+        {
+            // Abandoned by the host.
+        }
+
+        await _abandon.CancelAsync().ConfigureAwait(false);
+
+        // Cancelled handlers release their own jobs; give them a moment, but never hang shutdown on one that ignores its token.
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), timeProvider)).ConfigureAwait(false);
+    }
+
+    private async Task ProcessThenFreeSlotAsync(ReservedJobHandle handle)
+    {
+        await Task.Yield();
+        try
+        {
+            await ProcessAsync(handle).ConfigureAwait(false);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task ProcessAsync(ReservedJobHandle handle)
+    {
+        var parent = TraceContext.Extract(handle.Headers);
+        using var activity = ChronoqTelemetry.Source.StartActivity(
+            _topic + " process",
+            ActivityKind.Consumer,
+            parent,
+            links: parent == default ? null : [new ActivityLink(parent)]);
+        if (activity is not null)
+        {
+            activity.SetTag("messaging.system", "chronoq");
+            activity.SetTag("messaging.operation.type", "process");
+            activity.SetTag("messaging.destination.name", _topic);
+            activity.SetTag("messaging.message.id", handle.Id);
+            activity.SetTag("chronoq.job.attempt", handle.Attempt);
+        }
+
+        T value;
+        try
+        {
+            value = JsonSerializer.Deserialize(handle.Body.Span, _typeInfo)!;
+        }
+        catch (JsonException exception)
+        {
+            // A body that cannot be read will never be read: retrying is pointless, so it goes straight to the buried pile.
+            SdkLog.JobUnreadable(_logger, _topic, handle.Id, typeof(T).Name, exception);
+            RecordError(activity, exception);
+            await SettleAsync(handle, static h => h.BuryAsync()).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var scope = _scopes.CreateAsyncScope();
+            await using (scope.ConfigureAwait(false))
+            {
+                var handler = scope.ServiceProvider.GetRequiredService<THandler>();
+                await handler.HandleAsync(new ReservedJob<T>(handle, value), _abandon.Token).ConfigureAwait(false);
+            }
+
+            if (!handle.IsSettled)
+            {
+                await SettleAsync(handle, static h => h.DeleteAsync()).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+            // Shutdown gave up on this handler: the job was not done, so it goes back for someone else.
+            if (!handle.IsSettled)
+            {
+                await ReleaseQuietlyAsync(handle).ConfigureAwait(false);
+            }
+        }
+        catch (Exception exception)
+        {
+            RecordError(activity, exception);
+            if (handle.IsSettled)
+            {
+                return;
+            }
+
+            if (handle.Attempt >= _options.MaxAttempts)
+            {
+                // The server keeps no error text with a job; the last error lives in this log entry
+                // and on the job's activity, keyed by the job id.
+                SdkLog.JobBuried(_logger, _topic, handle.Id, handle.Attempt, _options.MaxAttempts, exception.GetType().Name + ": " + exception.Message, exception);
+                await SettleAsync(handle, static h => h.BuryAsync()).ConfigureAwait(false);
+            }
+            else
+            {
+                var delay = Backoff.Next(handle.Attempt - 1, _options.RetryInitialDelay, _options.RetryMaxDelay, floor: 0.5);
+                SdkLog.JobRetrying(_logger, _topic, handle.Id, handle.Attempt, delay, exception);
+                await SettleAsync(handle, h => h.ReleaseAsync(delay)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void RecordError(Activity? activity, Exception exception)
+    {
+        if (activity is null)
+        {
+            return;
+        }
+
+        activity.SetStatus(ActivityStatusCode.Error, exception.Message);
+        activity.AddEvent(new ActivityEvent("exception", tags: new ActivityTagsCollection
+        {
+            ["exception.type"] = exception.GetType().FullName,
+            ["exception.message"] = exception.Message,
+        }));
+    }
+
+    private async Task SettleAsync(ReservedJobHandle handle, Func<ReservedJobHandle, Task> settle)
+    {
+        try
+        {
+            await settle(handle).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            SdkLog.SettleFailed(_logger, _topic, handle.Id, exception);
+        }
+    }
+
+    private Task ReleaseQuietlyAsync(ReservedJobHandle handle) => SettleAsync(handle, static h => h.ReleaseAsync());
+}
