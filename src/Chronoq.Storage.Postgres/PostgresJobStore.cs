@@ -22,6 +22,10 @@ public sealed class PostgresJobStore : IJobStore
     /// <summary>Cap on the pause between attempts, so a server that returns is noticed within half a second.</summary>
     private const int MaxRetryDelayMs = 500;
 
+    /// <summary>How long to try ending the server session of an abandoned commit: a live server
+    /// ends a session in milliseconds, so seconds mean it is unreachable.</summary>
+    private static readonly TimeSpan AbandonedBackendTimeout = TimeSpan.FromSeconds(4);
+
     private readonly NpgsqlDataSource _dataSource;
     private readonly PostgresStoreOptions _options;
     private readonly StoreSql _sql;
@@ -92,9 +96,7 @@ public sealed class PostgresJobStore : IJobStore
                         return true;
                     },
                     deadline),
-                // Migration may wait for another instance migrating at the same moment, and a
-                // server starting alongside us (docker-compose) may need a while to accept connections.
-                TimeSpan.FromTicks(Math.Max(options.CommitTimeout.Ticks, TimeSpan.FromSeconds(30).Ticks)),
+                options.StartupTimeout,
                 cancellationToken).ConfigureAwait(false);
         }
         catch
@@ -414,8 +416,47 @@ public sealed class PostgresJobStore : IJobStore
             batch.BatchCommands.Add(raise);
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        int backend = connection.ProcessID;
+        try
+        {
+            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not PostgresException)
+        {
+            // The server did not report an error, so it may still be running this transaction:
+            // waiting on a lock, say, after our cancel request went unheard. Left alone it could
+            // commit after the caller was told UNAVAILABLE. (A PostgresException means the server
+            // already aborted it.)
+            await EndAbandonedBackendAsync(backend).ConfigureAwait(false);
+            throw;
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Terminates the server session of an abandoned attempt and waits until it is gone, so the
+    /// transaction it carried is rolled back, unless it committed already: that window, between
+    /// COMMIT on the server and its reply reaching us, no client can close. Bounded, and quiet
+    /// when the server is unreachable (then the session died with the connection or the server).
+    /// The commit gate stays held meanwhile, so the next commit cannot overtake it.
+    /// </summary>
+    private async Task EndAbandonedBackendAsync(int backend)
+    {
+        using var timeout = new CancellationTokenSource(AbandonedBackendTimeout);
+        try
+        {
+            await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand(_sql.TerminateBackend, connection);
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = backend });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)(AbandonedBackendTimeout.TotalMilliseconds / 2) });
+            bool? ended = await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false) as bool?;
+            PostgresStoreLog.AbandonedCommitEnded(_logger, backend, ended ?? false);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or OperationCanceledException or IOException or TimeoutException)
+        {
+            PostgresStoreLog.AbandonedCommitUnconfirmed(_logger, backend, ex);
+        }
     }
 
     private static NpgsqlBatchCommand UpsertCommand(string sql, UpsertColumns columns)

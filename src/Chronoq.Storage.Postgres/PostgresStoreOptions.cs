@@ -27,6 +27,13 @@ public sealed partial record PostgresStoreOptions
     public TimeSpan CommitTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The longest <see cref="PostgresJobStore.CreateAsync"/> keeps trying to reach the server and
+    /// migrate the schema. Default 30 s: a server started alongside (docker-compose) may need that
+    /// long to accept connections, and another instance may be migrating at the same moment.
+    /// </summary>
+    public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How many bytes of job bodies the engine keeps in memory before it drops bodies and reads them
     /// back on delivery with ReadBodiesAsync. Default 256 MiB. Not used by the store itself.
     /// </summary>
@@ -61,6 +68,13 @@ public sealed partial record PostgresStoreOptions
             throw new ArgumentException(
                 $"{nameof(PostgresStoreOptions)}.{nameof(CommitTimeout)} must be greater than 0 and at most 10 minutes (was {CommitTimeout}).",
                 nameof(CommitTimeout));
+        }
+
+        if (StartupTimeout <= TimeSpan.Zero || StartupTimeout > TimeSpan.FromHours(1))
+        {
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(StartupTimeout)} must be greater than 0 and at most 1 hour (was {StartupTimeout}).",
+                nameof(StartupTimeout));
         }
 
         if (BodyCacheBytes < 0)

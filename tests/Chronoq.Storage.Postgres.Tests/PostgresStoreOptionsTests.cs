@@ -50,4 +50,11 @@ public sealed class PostgresStoreOptionsTests
         var ex = Assert.Throws<ArgumentException>(() => (Valid with { BodyCacheBytes = -1 }).Validate());
         Assert.Contains("BodyCacheBytes", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Validate_NonPositiveStartupTimeout_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { StartupTimeout = TimeSpan.FromSeconds(-1) }).Validate());
+        Assert.Contains("StartupTimeout", ex.Message, StringComparison.Ordinal);
+    }
 }

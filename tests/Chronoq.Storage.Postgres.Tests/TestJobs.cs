@@ -48,7 +48,8 @@ internal static class TestJobs
 
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, CancellationToken cancellationToken)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        // Unpooled: a pooled connection would be dead after the outage tests restart the server.
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         return (T)(await command.ExecuteScalarAsync(cancellationToken))!;

@@ -19,4 +19,10 @@ internal static partial class PostgresStoreLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Recovered {Jobs} jobs (id high-water {IdHighWater}) from schema '{Schema}' in {ElapsedMs} ms.")]
     public static partial void Recovered(ILogger logger, int jobs, ulong idHighWater, string schema, long elapsedMs);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Ended the server session {Backend} of an abandoned commit (confirmed gone: {Ended}).")]
+    public static partial void AbandonedCommitEnded(ILogger logger, int backend, bool ended);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not end the server session {Backend} of an abandoned commit; it ends when PostgreSQL notices the closed connection.")]
+    public static partial void AbandonedCommitUnconfirmed(ILogger logger, int backend, Exception exception);
 }

@@ -54,6 +54,11 @@ internal sealed class StoreSql
         EstimateJobCount = $"SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '{Jobs}'::regclass";
         CopyOutJobs = $"COPY (SELECT {Columns} FROM {Jobs}) TO STDOUT (FORMAT BINARY)";
         SelectBodies = $"SELECT id, body FROM {Jobs} WHERE id = ANY($1::bigint[])";
+        // Only a session of ours, in this database: a process id may have been reused meanwhile.
+        // The second argument makes pg_terminate_backend wait (PostgreSQL 14+) until it is gone.
+        TerminateBackend =
+            "SELECT coalesce(bool_and(pg_terminate_backend(pid, $2)), true) FROM pg_stat_activity " +
+            "WHERE pid = $1 AND datname = current_database() AND usename = current_user";
     }
 
     public string Schema { get; }
@@ -69,6 +74,7 @@ internal sealed class StoreSql
     public string EstimateJobCount { get; }
     public string CopyOutJobs { get; }
     public string SelectBodies { get; }
+    public string TerminateBackend { get; }
 
     public string Migration(int version) => version switch
     {

@@ -46,6 +46,12 @@ public sealed class PostgresCluster : IAsyncLifetime
     /// <summary>Connection string of the maintenance database ("postgres"), as superuser.</summary>
     public string AdminConnectionString { get; private set; } = "";
 
+    /// <summary>
+    /// The admin connection without pooling, for the fixture's own rare statements: a pooled
+    /// connection would be dead after <see cref="StopAsync"/> and fail the next one.
+    /// </summary>
+    private string UnpooledAdminConnectionString => new NpgsqlConnectionStringBuilder(AdminConnectionString) { Pooling = false }.ConnectionString;
+
     /// <summary>The TCP port the server listens on.</summary>
     public int Port { get; private set; }
 
@@ -134,7 +140,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(prefix.Length, 30);
         string name = $"chronoq_{prefix}_{Interlocked.Increment(ref _databaseCounter)}_{Guid.NewGuid().ToString("N")[..12]}".ToLowerInvariant();
-        await using (var connection = new NpgsqlConnection(AdminConnectionString))
+        await using (var connection = new NpgsqlConnection(UnpooledAdminConnectionString))
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
@@ -152,7 +158,7 @@ public sealed class PostgresCluster : IAsyncLifetime
     /// <summary>Ends every session connected to <paramref name="database"/> except the caller's; returns how many.</summary>
     public async Task<int> TerminateBackendsAsync(string database, CancellationToken cancellationToken = default)
     {
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await using var connection = new NpgsqlConnection(UnpooledAdminConnectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
@@ -228,7 +234,7 @@ public sealed class PostgresCluster : IAsyncLifetime
         }
 
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(AdminConnectionString);
+        await using var connection = new NpgsqlConnection(UnpooledAdminConnectionString);
         await connection.OpenAsync().ConfigureAwait(false);
         foreach (string name in names)
         {
