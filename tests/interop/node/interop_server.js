@@ -24,8 +24,10 @@ function responseFor(call, request, index) {
   for (const [key, value] of Object.entries(call.metadata.getMap())) {
     if (!key.startsWith('grpc-') && !key.endsWith('-bin') && typeof value === 'string') metadata[key] = value;
   }
+  // grpc-js gives the deadline as a Date or a millisecond timestamp, and Infinity for none.
   const deadline = call.getDeadline();
-  const remaining = deadline instanceof Date ? deadline.getTime() - Date.now() : -1;
+  const due = deadline instanceof Date ? deadline.getTime() : Number(deadline);
+  const remaining = Number.isFinite(due) ? Math.round(due - Date.now()) : -1;
   return {
     payload: request.response_size ? Buffer.alloc(request.response_size) : request.payload,
     metadata,
