@@ -19,6 +19,7 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     private readonly TimeProvider _timeProvider;
     private readonly int _maxInFlight;
     private readonly Task _loop;
+    private long _batchesSent;
 
     protected CallCoalescer(int capacity, int maxBatchSize, int maxBatchBytes, TimeSpan linger, int maxInFlight, TimeProvider timeProvider)
     {
@@ -39,7 +40,8 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     /// <summary>How many batches were sent; for tests and diagnostics.</summary>
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
 
-    private long _batchesSent;
+    /// <summary>How many requests wait for a batch.</summary>
+    public int QueuedCount => _queue.Reader.Count;
 
     /// <summary>
     /// Queues a request and awaits its own result. Cancelling abandons the wait (and the request,
