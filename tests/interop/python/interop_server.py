@@ -46,14 +46,26 @@ def count_cancelled():
 
 
 class CallEnd:
-    """Set when the RPC terminates; if the handler is still running then, the client cancelled."""
+    """Tracks the end of an RPC. grpcio runs the callback when the RPC terminates; if the handler
+    had not finished by then, the client cancelled it (or its deadline passed). Counting there, not
+    in the handler, also catches a handler suspended at a `yield` that grpcio never resumes."""
 
     def __init__(self, context):
         self.event = threading.Event()
-        context.add_callback(self.event.set)
+        self.handler_done = False
+        context.add_callback(self._on_end)
+
+    def _on_end(self):
+        if not self.handler_done:
+            count_cancelled()
+        self.event.set()
 
     def wait(self, seconds):
+        """Sleeps up to `seconds`; True if the RPC ended meanwhile."""
         return self.event.wait(seconds)
+
+    def done(self):
+        self.handler_done = True
 
 
 def response_for(request, context, index):
@@ -73,7 +85,8 @@ def echo_metadata(context):
     return pairs, [("echo-trailer-" + k[len("echo-"):], v) for k, v in pairs]
 
 
-def end_with_status(request, context):
+def end_with_status(request, context, end):
+    end.done()
     if request.status_code:
         context.abort(STATUS_BY_NUMBER[request.status_code], request.status_message)
 
@@ -81,9 +94,8 @@ def end_with_status(request, context):
 def unary(request, context):
     end = CallEnd(context)
     if request.interval_ms and end.wait(request.interval_ms / 1000):
-        count_cancelled()
         return InteropResponse()
-    end_with_status(request, context)
+    end_with_status(request, context, end)
     return response_for(request, context, 0)
 
 
@@ -94,10 +106,9 @@ def server_stream(request, context):
     context.set_trailing_metadata(trailers)
     for index in range(request.count):
         if request.interval_ms and end.wait(request.interval_ms / 1000):
-            count_cancelled()
             return
         yield response_for(request, context, index)
-    end_with_status(request, context)
+    end_with_status(request, context, end)
 
 
 def get_stats(request, context):
