@@ -1,0 +1,115 @@
+using System.Diagnostics.Metrics;
+using Chronoq.Service.Telemetry.Internal;
+
+namespace Chronoq.Operations.Tests.Metrics;
+
+public sealed class MetricAggregatorTests
+{
+    // Each test owns a meter with its own name, so parallel tests never see each other's instruments.
+    private readonly string _meterName = "Chronoq.Tests." + Guid.NewGuid().ToString("N");
+
+    [Fact]
+    public void Collect_Counter_SumsPerTagSetWhateverTheTagOrder()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var counter = meter.CreateCounter<long>("test.puts", "{job}", "Puts.");
+
+        counter.Add(2, new("topic", "a"), new("kind", "x"));
+        counter.Add(3, new("kind", "x"), new("topic", "a"));
+        counter.Add(1, new KeyValuePair<string, object?>("topic", "b"));
+
+        var family = Assert.Single(aggregator.Collect());
+        Assert.Equal(MetricKind.Counter, family.Kind);
+        Assert.Equal(2, family.Points.Count);
+        var a = family.Points.Single(p => p.Labels.Any(l => l.Value == "a"));
+        Assert.Equal(5, a.Value);
+        Assert.Equal(["kind", "topic"], a.Labels.Select(l => l.Key));
+        Assert.Equal(1, family.Points.Single(p => p.Labels.Any(l => l.Value == "b")).Value);
+    }
+
+    [Fact]
+    public void Collect_Histogram_CountsIntoAdvisedBucketsWithInclusiveUpperBounds()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var histogram = meter.CreateHistogram("test.latency", "s", "Latency.", null, new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.01, 0.1, 1] });
+
+        foreach (var value in new[] { 0.005, 0.01, 0.05, 0.5, 7 })
+        {
+            histogram.Record(value);
+        }
+
+        var point = Assert.Single(Assert.Single(aggregator.Collect()).Points);
+        Assert.Equal([0.01, 0.1, 1], point.Bounds!);
+        Assert.Equal([2L, 1, 1, 1], point.BucketCounts!);
+        Assert.Equal(5, point.Count);
+        Assert.Equal(7.565, point.Sum, 9);
+    }
+
+    [Fact]
+    public void Collect_HistogramWithoutAdvice_UsesOpenTelemetryDefaultBuckets()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        meter.CreateHistogram<int>("test.sizes").Record(30);
+
+        var point = Assert.Single(Assert.Single(aggregator.Collect()).Points);
+        Assert.Equal(15, point.Bounds!.Count);
+        Assert.Equal(1, point.BucketCounts![4]); // (25, 50]
+    }
+
+    [Fact]
+    public void Collect_ObservableGauge_ReportsOnlyWhatTheLastObservationSaw()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var topics = new List<string> { "a", "b" };
+        meter.CreateObservableGauge("test.jobs", () => topics.Select(t => new Measurement<long>(t.Length * 10, new KeyValuePair<string, object?>("topic", t))).ToList());
+
+        Assert.Equal(2, Assert.Single(aggregator.Collect()).Points.Count);
+        topics.Remove("a");
+        var point = Assert.Single(Assert.Single(aggregator.Collect()).Points);
+        Assert.Equal("b", point.Labels.Single().Value);
+        Assert.Equal(10, point.Value);
+    }
+
+    [Fact]
+    public void Collect_ObservableCounter_ReportsTheObservedTotalNotASum()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var total = 7L;
+        meter.CreateObservableCounter("test.total", () => total);
+
+        Assert.Equal(7, Assert.Single(Assert.Single(aggregator.Collect()).Points).Value);
+        total = 9;
+        var family = Assert.Single(aggregator.Collect());
+        Assert.Equal(MetricKind.Counter, family.Kind);
+        Assert.Equal(9, Assert.Single(family.Points).Value);
+    }
+
+    [Fact]
+    public void Collect_UpDownCounter_IsAGaugeOfTheRunningSum()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var counter = meter.CreateUpDownCounter<int>("test.open");
+        counter.Add(5);
+        counter.Add(-2);
+
+        var family = Assert.Single(aggregator.Collect());
+        Assert.Equal(MetricKind.Gauge, family.Kind);
+        Assert.Equal(3, Assert.Single(family.Points).Value);
+    }
+
+    [Fact]
+    public void Collect_OtherMeters_AreIgnored()
+    {
+        using var other = new Meter(_meterName + ".other");
+        using var aggregator = new MetricAggregator([_meterName]);
+        other.CreateCounter<long>("test.elsewhere").Add(1);
+
+        Assert.Empty(aggregator.Collect());
+    }
+}
