@@ -137,23 +137,38 @@ public sealed class PostgresJobStore : IJobStore
             var topics = new Dictionary<string, string>(StringComparer.Ordinal);
             ulong maxId = 0;
 
-            await using (var exporter = await connection.BeginBinaryExportAsync(_sql.CopyOutJobs, cancellationToken).ConfigureAwait(false))
-            {
-                while (await exporter.StartRowAsync(cancellationToken).ConfigureAwait(false) != -1)
+            // The rows are read with the synchronous exporter API on a pool thread: sixteen awaits
+            // per row cost more than the whole decode (measured: several times slower for 1 M
+            // rows), and recovery runs once, before the engine serves, so a blocked thread is cheap.
+            maxId = await Task.Run(
+                () =>
                 {
-                    var record = await ReadRecordAsync(exporter, topics, cancellationToken).ConfigureAwait(false);
-                    jobs.Add(record);
-                    if (record.Id > maxId)
+                    ulong max = 0;
+                    using var exporter = connection.BeginBinaryExport(_sql.CopyOutJobs);
+                    // A cancel request travels on its own connection, so it is safe from another thread.
+                    using var registration = cancellationToken.Register(static e => ((NpgsqlBinaryExporter)e!).Cancel(), exporter);
+                    while (exporter.StartRow() != -1)
                     {
-                        maxId = record.Id;
+                        var record = ReadRecord(exporter, topics);
+                        jobs.Add(record);
+                        if (record.Id > max)
+                        {
+                            max = record.Id;
+                        }
                     }
-                }
-            }
+
+                    return max;
+                },
+                cancellationToken).ConfigureAwait(false);
 
             ulong highWater = Math.Max(storedHighWater, maxId);
             _committedHighWater = storedHighWater;
             PostgresStoreLog.Recovered(_logger, jobs.Count, highWater, _options.Schema, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new RecoveredState(jobs, highWater);
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            throw new OperationCanceledException("Recovery was cancelled.", ex, cancellationToken);
         }
         catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException or System.Net.Sockets.SocketException)
         {
@@ -501,10 +516,10 @@ public sealed class PostgresJobStore : IJobStore
             },
             deadline);
 
-    private static async ValueTask<JobRecord> ReadRecordAsync(NpgsqlBinaryExporter exporter, Dictionary<string, string> topics, CancellationToken cancellationToken)
+    private static JobRecord ReadRecord(NpgsqlBinaryExporter exporter, Dictionary<string, string> topics)
     {
-        long id = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        string topic = await exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+        long id = exporter.Read<long>(NpgsqlDbType.Bigint);
+        string topic = exporter.Read<string>(NpgsqlDbType.Text);
         // A topic name repeats across millions of jobs: keep one string per topic.
         if (topics.TryGetValue(topic, out var known))
         {
@@ -515,24 +530,20 @@ public sealed class PostgresJobStore : IJobStore
             topics.Add(topic, topic);
         }
 
-        byte[] body = await exporter.ReadAsync<byte[]>(NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-        long priority = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        short state = await exporter.ReadAsync<short>(NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
-        long readyAtMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long ttrMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        string? key = exporter.IsNull
-            ? await SkipNullAsync<string>(exporter, cancellationToken).ConfigureAwait(false)
-            : await exporter.ReadAsync<string>(NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-        long createdAtMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long buriedAtMs = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long reserves = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long timeouts = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long releases = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long buries = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        long kicks = await exporter.ReadAsync<long>(NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-        string? headers = exporter.IsNull
-            ? await SkipNullAsync<string>(exporter, cancellationToken).ConfigureAwait(false)
-            : await exporter.ReadAsync<string>(NpgsqlDbType.Jsonb, cancellationToken).ConfigureAwait(false);
+        byte[] body = exporter.Read<byte[]>(NpgsqlDbType.Bytea);
+        long priority = exporter.Read<long>(NpgsqlDbType.Bigint);
+        short state = exporter.Read<short>(NpgsqlDbType.Smallint);
+        long readyAtMs = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long ttrMs = exporter.Read<long>(NpgsqlDbType.Bigint);
+        string? key = ReadNullableText(exporter, NpgsqlDbType.Text);
+        long createdAtMs = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long buriedAtMs = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long reserves = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long timeouts = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long releases = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long buries = exporter.Read<long>(NpgsqlDbType.Bigint);
+        long kicks = exporter.Read<long>(NpgsqlDbType.Bigint);
+        string? headers = ReadNullableText(exporter, NpgsqlDbType.Jsonb);
 
         return new JobRecord
         {
@@ -555,10 +566,14 @@ public sealed class PostgresJobStore : IJobStore
         };
     }
 
-    private static async ValueTask<T?> SkipNullAsync<T>(NpgsqlBinaryExporter exporter, CancellationToken cancellationToken)
-        where T : class
+    private static string? ReadNullableText(NpgsqlBinaryExporter exporter, NpgsqlDbType type)
     {
-        await exporter.SkipAsync(cancellationToken).ConfigureAwait(false);
-        return null;
+        if (exporter.IsNull)
+        {
+            exporter.Skip();
+            return null;
+        }
+
+        return exporter.Read<string>(type);
     }
 }
