@@ -17,7 +17,8 @@ public sealed class ChronoqOptions
     public string GrpcUrl { get; set; } = "http://127.0.0.1:50051";
 
     /// <summary>
-    /// The plain HTTP endpoint (HTTP/1.1 and HTTP/2) for health and metrics endpoints.
+    /// The plain HTTP/1.1 endpoint for health and metrics endpoints (HTTP/2 without TLS cannot
+    /// share a port with HTTP/1.1).
     /// Default <c>http://127.0.0.1:8080</c>.
     /// </summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";

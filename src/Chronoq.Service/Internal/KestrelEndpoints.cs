@@ -42,7 +42,9 @@ internal static class KestrelEndpoints
         });
         Listen(kestrel, http!, listen =>
         {
-            listen.Protocols = HttpProtocols.Http1AndHttp2;
+            // HTTP/1.1 only: over plain TCP Kestrel cannot offer HTTP/2 next to HTTP/1.1 (no ALPN), and
+            // health probes and metrics scrapers speak HTTP/1.1.
+            listen.Protocols = HttpProtocols.Http1;
             endpoints.SetHttp(listen);
         });
     }
