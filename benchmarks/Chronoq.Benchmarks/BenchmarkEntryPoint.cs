@@ -5,6 +5,15 @@ namespace Chronoq.Benchmarks;
 /// <summary>Runs the suites chosen on the command line, e.g. <c>--filter *Frame*</c>.</summary>
 public static class BenchmarkEntryPoint
 {
-    public static void Main(string[] args) =>
+    public static async Task Main(string[] args)
+    {
+        // Timed suites that BenchmarkDotNet does not fit (percentiles, one-shot runs) take a verb.
+        if (args.Length > 0 && args[0] == Storage.PostgresStoreBenchmark.Command)
+        {
+            await Storage.PostgresStoreBenchmark.RunAsync(args[1..]);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
+    }
 }
