@@ -94,7 +94,7 @@ internal sealed class EngineCore
             job.TtrMs = (int)Math.Clamp(record.TtrMs, RequestRules.MinTtrMs, int.MaxValue);
             job.CreatedAtMs = record.CreatedAtMs;
             job.ReadyAtMs = record.ReadyAtMs;
-            _table.Bodies[slot] = record.Body;
+            _table.SetBody(slot, record.Body);
             if (record.Key is { Length: > 0 } || record.Headers is { Count: > 0 } || record.Reserves + record.Timeouts + record.Releases + record.Buries + record.Kicks > 0 || record.State == StoredJobState.Buried)
             {
                 ref var extra = ref _table.Extra(slot);
@@ -653,7 +653,7 @@ internal sealed class EngineCore
         {
             Id = job.Id,
             Topic = _topics[job.Topic].Name,
-            Body = _table.Bodies[slot],
+            Body = _table.Body(slot),
             Priority = job.Priority,
             State = (StoredJobState)job.State,
             ReadyAtMs = job.ReadyAtMs,
@@ -756,7 +756,7 @@ internal sealed class EngineCore
         job.CreatedAtMs = _nowMs;
         job.ReadyAtMs = readyAt;
         job.State = readyAt > _nowMs ? JobState.Delayed : JobState.Ready;
-        _table.Bodies[slot] = spec.Body;
+        _table.SetBody(slot, spec.Body);
         if (key is not null || spec.Headers is { Count: > 0 })
         {
             ref var extra = ref _table.Extra(slot);
@@ -1014,6 +1014,10 @@ internal sealed class EngineCore
         switch (command.Kind)
         {
             case CommandKind.Tick:
+                // The one-shot timer is spent once it fired. It may fire a hair before the wall-clock
+                // millisecond it was armed for (timers run on the monotonic clock); forget it so
+                // ArmTimer re-arms even when the next expiration is the same one.
+                _armedForMs = long.MaxValue;
                 return;
             case CommandKind.ReserveOne:
                 RegisterOneShot(command);
@@ -1212,7 +1216,7 @@ internal sealed class EngineCore
         {
             Id = job.Id,
             Topic = _topics[job.Topic].Name,
-            Body = _table.Bodies[slot],
+            Body = _table.Body(slot),
             Priority = job.Priority,
             State = job.State,
             ReadyAt = ToTime(job.ReadyAtMs),
