@@ -1,0 +1,4 @@
+using Chronoq.Cli;
+using Spectre.Console;
+
+return await ChronoqCommandLine.RunAsync(args, AnsiConsole.Console, Console.Error).ConfigureAwait(false);
