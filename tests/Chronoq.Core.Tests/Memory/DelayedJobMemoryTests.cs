@@ -1,0 +1,48 @@
+using Chronoq.Core.Tests.Support;
+using Xunit.Abstractions;
+
+namespace Chronoq.Core.Tests.Memory;
+
+/// <summary>
+/// Measures the memory the engine keeps per delayed job (metadata only: empty bodies, no keys):
+/// retained heap after putting a million delayed jobs, divided by a million.
+/// </summary>
+public sealed class DelayedJobMemoryTests
+{
+    private readonly ITestOutputHelper _output;
+
+    public DelayedJobMemoryTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public async Task MillionDelayedJobs_RetainedBytesPerJob_StayWithinBudget()
+    {
+        const int jobs = 1_000_000;
+        const int batch = 10_000;
+        await using var h = await EngineHarness.StartAsync(options: EngineOptions.Default with { MaxBatchItems = batch });
+        var specs = new JobSpec[batch];
+        var random = new Random(3);
+
+        // Warm up: the topic, the pools and the channel exist before the first measurement.
+        await h.Put("t", delay: TimeSpan.FromDays(30));
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        for (var done = 0; done < jobs; done += batch)
+        {
+            for (var i = 0; i < batch; i++)
+            {
+                specs[i] = new JobSpec { Topic = "t", Delay = TimeSpan.FromMilliseconds(random.Next(1_000, 7 * 86_400_000)) };
+            }
+
+            Assert.True((await EngineHarness.Wait(h.Engine.PutBatchAsync(specs))).IsOk);
+        }
+
+        Array.Clear(specs);
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var perJob = (after - before) / (double)jobs;
+        _output.WriteLine($"retained bytes per delayed job: {perJob:F1} (heap {before:N0} -> {after:N0})");
+        Assert.Equal((ulong)jobs + 1, (await h.Stats("t")).Delayed);
+
+        // The slab arrays double, so the figure depends on where 1 M falls between powers of two;
+        // at 1,000,001 jobs every array has just doubled to 2^20 (1,048,576) slots.
+        Assert.InRange(perJob, 16, 100);
+    }
+}
