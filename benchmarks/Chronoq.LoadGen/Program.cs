@@ -1,0 +1,55 @@
+using System.Globalization;
+using Chronoq.LoadGen;
+using Chronoq.Sdk.Transport;
+using Chronoq.Service;
+using Chronoq.Service.Transport;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+// Usage: dotnet run -c Release --project benchmarks/Chronoq.LoadGen -- transport [--seconds 10] [--concurrency 64] [--streams 8] [--payload 64]
+// Starts a Chronoq server in-process on 127.0.0.1 (with a load service added) and measures the
+// client transport against it: unary calls/s and server-streamed messages/s.
+if (args.Length == 0 || args[0] != "transport")
+{
+    Console.Error.WriteLine("usage: Chronoq.LoadGen transport [--seconds N] [--concurrency N] [--streams N] [--payload BYTES]");
+    return 2;
+}
+
+int Option(string name, int fallback)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+var seconds = Option("--seconds", 10);
+var concurrency = Option("--concurrency", 64);
+var streams = Option("--streams", 8);
+var payload = Option("--payload", 64);
+
+var builder = ChronoqHost.CreateBuilder([]);
+builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+{
+    ["Chronoq:GrpcUrl"] = "http://127.0.0.1:0",
+    ["Chronoq:HttpUrl"] = "http://127.0.0.1:0",
+});
+builder.Logging.SetMinimumLevel(LogLevel.Warning);
+builder.Services.AddGrpcService<LoadStreamService>();
+await using var app = ChronoqHost.Build(builder);
+await app.StartAsync();
+var address = app.Services.GetRequiredService<ChronoqEndpoints>().GrpcAddress;
+
+using var channel = ChronoqChannel.ForAddress(address);
+var duration = TimeSpan.FromSeconds(seconds);
+Console.WriteLine($"server {address}, {seconds} s per measurement, payload {payload} B, {Environment.ProcessorCount} cores");
+
+// A short warm-up so JIT and connection set-up are not measured.
+await new TransportLoad(channel, TimeSpan.FromSeconds(2), concurrency, payload).UnaryCallsPerSecondAsync();
+
+var unary = await new TransportLoad(channel, duration, concurrency, payload).UnaryCallsPerSecondAsync();
+Console.WriteLine($"unary: {unary:F0} calls/s ({concurrency} in flight)");
+var streamed = await new TransportLoad(channel, duration, streams, payload).StreamedMessagesPerSecondAsync();
+Console.WriteLine($"server streaming: {streamed:F0} messages/s ({streams} streams)");
+
+await app.StopAsync();
+return 0;
