@@ -724,6 +724,25 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
         Assert.Equal(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, await Client.CheckHealthAsync());
     }
 
+    [Fact]
+    public async Task Reserve_ServerStops_StreamEndsUnavailableWithoutWaitingForShutdownTimeout()
+    {
+        await PutAsync();
+        var stream = new ReserveStream(Client, new ReserveRequest { Topics = { Topic } });
+        await using (stream)
+        {
+            await stream.NextJobAsync();
+            var clock = Stopwatch.StartNew();
+            var stopping = Server.StopAsync();
+
+            var failure = await Assert.ThrowsAsync<RpcException>(() => stream.EndedAsync(TimeSpan.FromSeconds(10)));
+            await stopping;
+
+            Assert.Equal(StatusCode.Unavailable, failure.StatusCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(4), $"the stream ended {clock.Elapsed} after stop began; the shutdown timeout is 5 s");
+        }
+    }
+
     // ------------------------------------------------------------------ bad input
 
     [Fact]

@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Chronoq.Protocol.Grpc;
+using Chronoq.Protocol.V1;
+using Chronoq.Service.Storage;
+using Chronoq.Testing;
+using Chronoq.Testing.Postgres;
+using Google.Protobuf;
+using Npgsql;
+using ServingStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace Chronoq.Service.Tests.Api;
+
+/// <summary>The host with PostgreSQL storage: start-up against an unreachable database, and an outage while serving.</summary>
+[Collection(PostgresApiCollection.Name)]
+public sealed class PostgresStorageHostingTests(PostgresCluster cluster)
+{
+    private const string Topic = "outage";
+
+    [Fact]
+    public async Task Start_DatabaseUnreachable_FailsAfterStartupTimeoutNamingTheSettingWithoutThePassword()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var connectionString = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = ClosedPort(),
+            Database = "nowhere",
+            Username = "chronoq",
+            Password = "hunter2-secret",
+            Timeout = 1,
+        }.ConnectionString;
+        var clock = Stopwatch.StartNew();
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => LoopbackServer.StartAsync(
+            options =>
+            {
+                options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = connectionString;
+                options.Configuration["Chronoq:Storage:StartupTimeout"] = "00:00:02";
+            },
+            timeout.Token));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"start-up gave up after {clock.Elapsed}; StartupTimeout is 2 s");
+        var startupFailure = Flatten(failure).OfType<InvalidOperationException>().FirstOrDefault(e => e.Message.Contains("StartupTimeout", StringComparison.Ordinal));
+        Assert.NotNull(startupFailure);
+        Assert.Contains(ChronoqStorageOptions.ConnectionStringSetting, startupFailure.Message, StringComparison.Ordinal);
+        Assert.Contains("nowhere", startupFailure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", failure.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Start_InvalidStorageSetting_FailsNamingIt()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => LoopbackServer.StartAsync(
+            options =>
+            {
+                options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = "Host=127.0.0.1;Database=x";
+                options.Configuration["Chronoq:Storage:CommitTimeout"] = "00:00:00";
+            },
+            timeout.Token));
+
+        Assert.Contains(Flatten(failure), e => e.Message.Contains("Chronoq:Storage:CommitTimeout", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Put_DatabaseStopped_UnavailableWithinCommitTimeoutHealthNotServingThenRecoversWithoutRestart()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var database = await cluster.CreateDatabaseAsync("outage", timeout.Token);
+        var commitTimeout = TimeSpan.FromSeconds(2);
+        var server = await LoopbackServer.StartAsync(
+            options =>
+            {
+                options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = database;
+                options.Configuration["Chronoq:Storage:CommitTimeout"] = commitTimeout.ToString();
+                // The store logs each commit it gives up on as an error: that is this test's point.
+                options.IsExpectedError = log => log.Category.StartsWith("Chronoq.Storage.Postgres", StringComparison.Ordinal);
+            },
+            timeout.Token);
+        var acknowledged = new List<ulong>();
+        await using (server)
+        {
+            using var client = new ApiClient(server.GrpcAddress);
+            for (var i = 0; i < 5; i++)
+            {
+                acknowledged.Add((await client.PutAsync(Job($"before{i}"))).Id);
+            }
+
+            await cluster.StopAsync();
+            try
+            {
+                var clock = Stopwatch.StartNew();
+                var failure = await ApiClient.FailsAsync(StatusCode.Unavailable, () => client.PutAsync(Job("during")));
+                Assert.True(clock.Elapsed < commitTimeout + TimeSpan.FromSeconds(3), $"UNAVAILABLE after {clock.Elapsed}; CommitTimeout is {commitTimeout}");
+                Assert.DoesNotContain("Npgsql", failure.Detail, StringComparison.Ordinal);
+                Assert.Equal(ServingStatus.NotServing, await client.CheckHealthAsync());
+                Assert.Equal(ServingStatus.Serving, await client.CheckHealthAsync(""));
+            }
+            finally
+            {
+                await cluster.StartAsync();
+            }
+
+            // Health comes back by itself (the probe), then writes work again on the same server.
+            var deadline = Stopwatch.StartNew();
+            while (await client.CheckHealthAsync() != ServingStatus.Serving)
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "health did not return to SERVING");
+                await Task.Delay(100);
+            }
+
+            for (var i = 0; i < 5; i++)
+            {
+                acknowledged.Add((await client.PutAsync(Job($"after{i}"))).Id);
+            }
+
+            Assert.Equal(10UL, (await client.GetTopicStatsAsync(Topic)).Ready);
+        }
+
+        // Nothing acknowledged was lost, and nothing refused was stored.
+        await using var restarted = await LoopbackServer.StartAsync(options => options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = database, timeout.Token);
+        using var again = new ApiClient(restarted.GrpcAddress);
+        foreach (var id in acknowledged)
+        {
+            Assert.Equal(JobState.Ready, (await again.PeekAsync(id)).State);
+        }
+
+        Assert.Equal(10UL, (await again.GetTopicStatsAsync(Topic)).Ready);
+    }
+
+    private static PutRequest Job(string body) => new() { Topic = Topic, Body = ByteString.CopyFromUtf8(body) };
+
+    private static IEnumerable<Exception> Flatten(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Flatten))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+
+    private static int ClosedPort()
+    {
+        // Bound and released at once: nothing listens there during the test.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
