@@ -230,6 +230,26 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task CommitAsync_ConcurrentCallers_SerializesAndCommitsEveryBatch()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("conc", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        // The engine never does this; the store must still not interleave two batches' columns.
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(b => Task.Run(async () =>
+        {
+            var ids = Enumerable.Range(1, 50).Select(i => (ulong)(b * 50 + i)).ToArray();
+            await store.CommitAsync(Batch(ids[^1], [.. ids.Select(id => JobMutation.Upsert(Ready(id, bodyBytes: (int)(id % 40))))]), cts.Token);
+        })));
+
+        var recovered = await store.RecoverAsync(cts.Token);
+        Assert.Equal(400, recovered.Jobs.Count);
+        Assert.All(recovered.Jobs, j => Assert.Equal(Body(j.Id, (int)(j.Id % 40)), j.Body.ToArray()));
+        Assert.Equal(400UL, recovered.IdHighWater);
+    }
+
+    [Fact]
     public async Task ReadBodiesAsync_MixedIds_ReturnsBodiesInRequestOrderEmptyForMissing()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
