@@ -39,8 +39,9 @@ public sealed record ChronoqWorkerOptions
 
     /// <summary>
     /// How long stopping waits for running handlers to finish; then their cancellation token
-    /// fires and their jobs are released. Jobs reserved but not started are released at once
-    /// when the running ones are done. Default 30 s, the host's own default shutdown budget.
+    /// fires. Once the handlers are done (or abandoned) the worker closes its Reserve stream, and
+    /// the server returns every job it still held — prefetched but never started, or abandoned —
+    /// to READY at once. Default 30 s, the host's own default shutdown budget.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -14,9 +14,11 @@ namespace Chronoq.Sdk.Internal;
 /// released with backoff, or buried after its last attempt; and a graceful stop.
 /// </summary>
 /// <remarks>
-/// Stopping keeps the stream open while the running handlers finish — closing it would hand
-/// their jobs back to the server under them — then releases the jobs it holds but never
-/// started, and only then closes the stream.
+/// Stopping starts no more handlers but keeps the stream open while the running ones finish
+/// (closing it would hand their jobs back under them), then closes it: the server returns every
+/// job the stream still holds — reserved but never started, or whose handler was abandoned —
+/// to READY at once. Releasing them one by one while the stream is open would not do: each
+/// release frees a slot, and the server would deliver the same job straight back.
 /// </remarks>
 internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposable
     where THandler : class, IChronoqJobHandler<T>
@@ -187,12 +189,10 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
             running = _running.Count;
         }
 
-        SdkLog.WorkerStopping(_logger, _topic, running, stream.Held.Count - running);
+        SdkLog.WorkerStopping(_logger, _topic, running, Math.Max(0, stream.Held.Count - running));
         await WaitForHandlersAsync().ConfigureAwait(false);
 
-        // Whatever the stream still holds was never started (or its handler gave up): hand it back now.
-        var leftovers = stream.Held.Where(static handle => !handle.IsSettled).ToList();
-        await Task.WhenAll(leftovers.Select(ReleaseQuietlyAsync)).ConfigureAwait(false);
+        // The caller closes the stream next, which returns whatever it still holds to READY.
     }
 
     private async Task WaitForHandlersAsync()
@@ -290,11 +290,8 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
         {
-            // Shutdown gave up on this handler: the job was not done, so it goes back for someone else.
-            if (!handle.IsSettled)
-            {
-                await ReleaseQuietlyAsync(handle).ConfigureAwait(false);
-            }
+            // Shutdown gave up on this handler: the job was not done. Closing the stream hands it
+            // back for someone else, without the attempt counting as a failure.
         }
         catch (Exception exception)
         {
@@ -346,6 +343,4 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
             SdkLog.SettleFailed(_logger, _topic, handle.Id, exception);
         }
     }
-
-    private Task ReleaseQuietlyAsync(ReservedJobHandle handle) => SettleAsync(handle, static h => h.ReleaseAsync());
 }
