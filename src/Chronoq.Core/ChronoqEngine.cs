@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Chronoq.Core.Internal;
 using Chronoq.Core.Storage;
 
@@ -46,21 +45,19 @@ public sealed class ChronoqEngine : IAsyncDisposable
     }
 
     /// <summary>Puts a job (Put). Answered once durable; with a live key, returns that job's id and <c>Created = false</c>.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<EngineResult<PutResult>> PutAsync(JobSpec job)
+    public ValueTask<EngineResult<PutResult>> PutAsync(JobSpec job)
     {
         var status = RequestRules.CheckPut(job, "", _options);
         if (!status.IsOk)
         {
-            return new(status);
+            return ValueTask.FromResult(new EngineResult<PutResult>(status));
         }
 
         var command = _core.Rent(CommandKind.Put);
         command.Spec = job;
-        await _core.Post(command);
-        var result = command.Status.IsOk ? new EngineResult<PutResult>(command.Put) : new EngineResult<PutResult>(command.Status);
-        _core.Return(command);
-        return result;
+        var task = command.AsPutTask();
+        _core.Enqueue(command);
+        return task;
     }
 
     /// <summary>
@@ -128,13 +125,12 @@ public sealed class ChronoqEngine : IAsyncDisposable
     /// Reserves one job (ReserveOne), waiting at most <paramref name="timeout"/> (zero = poll). The
     /// value is null on time-out, and also when <paramref name="cancellationToken"/> ends the wait.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<EngineResult<ReservedJob?>> ReserveOneAsync(IReadOnlyList<string> topics, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public ValueTask<EngineResult<ReservedJob?>> ReserveOneAsync(IReadOnlyList<string> topics, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         var status = RequestRules.CheckTopics(topics, "topics");
         if (!status.IsOk || !(status = RequestRules.CheckSpan(timeout, "timeout", _options.MaxDelay)).IsOk)
         {
-            return new(status);
+            return ValueTask.FromResult(new EngineResult<ReservedJob?>(status));
         }
 
         var command = _core.Rent(CommandKind.ReserveOne);
@@ -146,11 +142,9 @@ public sealed class ChronoqEngine : IAsyncDisposable
             command.Registration = cancellationToken.UnsafeRegister(static (state, _) => ((ChronoqEngine)((object[])state!)[0]).CancelReserveOne((EngineCommand)((object[])state!)[1], (short)((object[])state!)[2]), new object[] { this, command, version });
         }
 
-        await _core.Post(command);
-        await command.Registration.DisposeAsync();
-        var result = command.Status.IsOk ? new EngineResult<ReservedJob?>(command.Reserved) : new EngineResult<ReservedJob?>(command.Status);
-        _core.Return(command);
-        return result;
+        var task = command.AsReserveTask();
+        _core.Enqueue(command);
+        return task;
     }
 
     /// <summary>Reserves one given READY, DELAYED or BURIED job now (ReserveJob); FAILED_PRECONDITION if already reserved.</summary>
@@ -168,16 +162,14 @@ public sealed class ChronoqEngine : IAsyncDisposable
     /// Deletes a job (Delete). A RESERVED job needs its current <paramref name="reservation"/>; a
     /// non-zero reservation that is not current is FAILED_PRECONDITION in every state.
     /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<EngineStatus> DeleteAsync(ulong id, ulong reservation = 0)
+    public ValueTask<EngineStatus> DeleteAsync(ulong id, ulong reservation = 0)
     {
         var command = _core.Rent(CommandKind.Delete);
         command.Id = id;
         command.Reservation = reservation;
-        await _core.Post(command);
-        var status = command.Status;
-        _core.Return(command);
-        return status;
+        var task = command.AsStatusTask();
+        _core.Enqueue(command);
+        return task;
     }
 
     /// <summary>

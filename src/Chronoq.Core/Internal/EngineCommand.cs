@@ -7,15 +7,23 @@ namespace Chronoq.Core.Internal;
 /// posts it, awaits it as a <see cref="ValueTask"/> (no allocation), reads the outputs and returns
 /// it. Fields form a loose union; each kind uses the few it needs.
 /// </summary>
-internal sealed class EngineCommand : IValueTaskSource
+internal sealed class EngineCommand :
+    IValueTaskSource,
+    IValueTaskSource<EngineResult<PutResult>>,
+    IValueTaskSource<EngineResult<ReservedJob?>>,
+    IValueTaskSource<EngineStatus>
 {
     private ManualResetValueTaskSourceCore<bool> _core;
 
-    public EngineCommand(bool runContinuationsAsynchronously)
+    public EngineCommand(bool runContinuationsAsynchronously, EngineCore? owner = null)
     {
         _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
         Waiter = new OneShotWaiter(this);
+        Owner = owner;
     }
+
+    /// <summary>The pool the command returns to when a typed awaiter has read its result.</summary>
+    public EngineCore? Owner { get; }
 
     public CommandKind Kind;
 
@@ -104,10 +112,61 @@ internal sealed class EngineCommand : IValueTaskSource
         Registration = default;
     }
 
+    /// <summary>
+    /// The hot operations (put, reserve-one, delete) hand the command itself out as the typed
+    /// <see cref="ValueTask{TResult}"/> source: no async state machine per call. Reading the result
+    /// returns the command to the pool, which the ValueTask contract allows exactly once.
+    /// </summary>
+    public ValueTask<EngineResult<PutResult>> AsPutTask() => new(this, _core.Version);
+
+    public ValueTask<EngineResult<ReservedJob?>> AsReserveTask() => new(this, _core.Version);
+
+    public ValueTask<EngineStatus> AsStatusTask() => new(this, _core.Version);
+
     void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
 
     void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    EngineResult<PutResult> IValueTaskSource<EngineResult<PutResult>>.GetResult(short token)
+    {
+        _core.GetResult(token);
+        var result = Status.IsOk ? new EngineResult<PutResult>(Put) : new EngineResult<PutResult>(Status);
+        Owner!.Return(this);
+        return result;
+    }
+
+    EngineResult<ReservedJob?> IValueTaskSource<EngineResult<ReservedJob?>>.GetResult(short token)
+    {
+        _core.GetResult(token);
+        Registration.Dispose();
+        var result = Status.IsOk ? new EngineResult<ReservedJob?>(Reserved) : new EngineResult<ReservedJob?>(Status);
+        Owner!.Return(this);
+        return result;
+    }
+
+    EngineStatus IValueTaskSource<EngineStatus>.GetResult(short token)
+    {
+        _core.GetResult(token);
+        var status = Status;
+        Owner!.Return(this);
+        return status;
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<EngineResult<PutResult>>.GetStatus(short token) => _core.GetStatus(token);
+
+    ValueTaskSourceStatus IValueTaskSource<EngineResult<ReservedJob?>>.GetStatus(short token) => _core.GetStatus(token);
+
+    ValueTaskSourceStatus IValueTaskSource<EngineStatus>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<EngineResult<PutResult>>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource<EngineResult<ReservedJob?>>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource<EngineStatus>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
         _core.OnCompleted(continuation, state, token, flags);
 }

@@ -174,7 +174,7 @@ internal sealed class EngineCore
             _pool.TryPop(out command);
         }
 
-        command ??= new EngineCommand(_options.RunContinuationsAsynchronously);
+        command ??= new EngineCommand(_options.RunContinuationsAsynchronously, this);
         command.Kind = kind;
         return command;
     }
@@ -198,6 +198,15 @@ internal sealed class EngineCore
         }
 
         return task;
+    }
+
+    /// <summary>Queues a command whose result is read through one of its typed ValueTasks.</summary>
+    public void Enqueue(EngineCommand command)
+    {
+        if (!_channel.Writer.TryWrite(command))
+        {
+            command.Complete(EngineStatus.Unavailable("the engine is shutting down"));
+        }
     }
 
     /// <summary>Posts without completion tracking (stream close from a finaliser path, cancellation).</summary>
