@@ -26,7 +26,7 @@ internal static partial class SdkLog
     [LoggerMessage(14, LogLevel.Warning, "Worker for topic '{Topic}': job {JobId} could not be read as {Type}; buried.")]
     public static partial void JobUnreadable(ILogger logger, string topic, ulong jobId, string type, Exception exception);
 
-    [LoggerMessage(15, LogLevel.Information, "Worker for topic '{Topic}' stopping: {InFlight} handler(s) in flight, {Waiting} job(s) not started will be released.")]
+    [LoggerMessage(15, LogLevel.Information, "Worker for topic '{Topic}' stopping: {InFlight} handler(s) in flight, {Waiting} job(s) not started go back to READY when the stream closes.")]
     public static partial void WorkerStopping(ILogger logger, string topic, int inFlight, int waiting);
 
     [LoggerMessage(16, LogLevel.Warning, "Worker for topic '{Topic}': {Count} handler(s) did not finish within the shutdown timeout and were cancelled.")]
