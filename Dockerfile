@@ -10,16 +10,24 @@ COPY src/Chronoq.Protocol/Chronoq.Protocol.csproj src/Chronoq.Protocol/
 COPY src/Chronoq.Core/Chronoq.Core.csproj src/Chronoq.Core/
 COPY src/Chronoq.Storage.Postgres/Chronoq.Storage.Postgres.csproj src/Chronoq.Storage.Postgres/
 COPY src/Chronoq.Service/Chronoq.Service.csproj src/Chronoq.Service/
-RUN dotnet restore src/Chronoq.Service/Chronoq.Service.csproj
+COPY src/Chronoq.Sdk/Chronoq.Sdk.csproj src/Chronoq.Sdk/
+COPY src/Chronoq.Cli/Chronoq.Cli.csproj src/Chronoq.Cli/
+RUN dotnet restore src/Chronoq.Service/Chronoq.Service.csproj \
+ && dotnet restore src/Chronoq.Cli/Chronoq.Cli.csproj
 COPY src/ src/
-RUN dotnet publish src/Chronoq.Service/Chronoq.Service.csproj -c Release --no-restore -o /app
+RUN dotnet publish src/Chronoq.Service/Chronoq.Service.csproj -c Release --no-restore -o /app \
+ && dotnet publish src/Chronoq.Cli/Chronoq.Cli.csproj -c Release --no-restore -o /cli
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app
 COPY --from=build /app ./
+# The `chronoq` CLI beside the server, for `docker compose exec chronoq chronoq stats`.
+COPY --from=build /cli /opt/chronoq-cli/
+RUN ln -s /opt/chronoq-cli/chronoq /usr/local/bin/chronoq
 # Inside a container the endpoints must listen on all interfaces; the defaults bind loopback only.
 ENV Chronoq__GrpcUrl=http://0.0.0.0:50051 \
     Chronoq__HttpUrl=http://0.0.0.0:8080 \
+    Chronoq__ShutdownTimeout=00:00:25 \
     DOTNET_gcServer=0
 EXPOSE 50051 8080
 # The image's built-in non-root user (uid 1654).

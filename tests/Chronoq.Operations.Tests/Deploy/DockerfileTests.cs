@@ -62,13 +62,19 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
-    public void Dockerfile_RestoreLayer_CopiesEveryProjectTheServerReferences()
+    public void Dockerfile_RestoreLayer_CopiesEveryProjectTheServerAndCliReference()
     {
         // The restore layer sees only the project files copied before it: a missing one fails the build.
         var restoreIndex = Instructions.ToList().FindIndex(static i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet restore", StringComparison.Ordinal));
         Assert.True(restoreIndex > 0, "no restore layer");
         var copied = Instructions.Take(restoreIndex).Where(static i => i.Keyword == "COPY").Select(static i => i.Arguments).ToList();
-        foreach (var project in ProjectClosure("src/Chronoq.Service/Chronoq.Service.csproj"))
+        var restores = Instructions.Where(static i => i.Keyword == "RUN" && i.Arguments.Contains("dotnet restore", StringComparison.Ordinal)).Select(static i => i.Arguments).ToList();
+        foreach (var entry in new[] { "src/Chronoq.Service/Chronoq.Service.csproj", "src/Chronoq.Cli/Chronoq.Cli.csproj" })
+        {
+            Assert.True(restores.Any(r => r.Contains(entry, StringComparison.Ordinal)), $"{entry} is never restored");
+        }
+
+        foreach (var project in ProjectClosure("src/Chronoq.Service/Chronoq.Service.csproj").Concat(ProjectClosure("src/Chronoq.Cli/Chronoq.Cli.csproj")))
         {
             Assert.True(copied.Any(c => c.Contains(project, StringComparison.Ordinal)), $"{project} is not copied before dotnet restore");
         }
