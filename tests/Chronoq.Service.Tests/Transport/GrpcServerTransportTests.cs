@@ -103,7 +103,7 @@ public sealed class GrpcServerTransportTests
     }
 
     [Theory]
-    [InlineData("/chronoq.v1.Chronoq/Put")]
+    [InlineData("/grpc.health.v1.Health/NoSuchMethod")]
     [InlineData(TestService.NotMappedPath)]
     [InlineData("/no.such.Service/Method")]
     [InlineData("/garbage")]
