@@ -14,6 +14,12 @@ public static class BenchmarkEntryPoint
             return;
         }
 
+        if (args.Length > 0 && args[0] == Sdk.SdkThroughputBenchmark.Command)
+        {
+            await Sdk.SdkThroughputBenchmark.RunAsync(args[1..]);
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
     }
 }

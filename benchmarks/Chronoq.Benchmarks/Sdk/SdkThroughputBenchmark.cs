@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Globalization;
+using Chronoq.Sdk;
+using Chronoq.Testing;
+using Chronoq.Testing.Postgres;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Chronoq.Benchmarks.Sdk;
+
+/// <summary>
+/// SDK throughput, end to end: concurrent producers calling <see cref="ChronoqClient.PutAsync(string, ReadOnlyMemory{byte}, PutOptions?, CancellationToken)"/>
+/// (coalesced into PutBatch by the client), then a hosted worker with a no-op handler draining
+/// every job (deletes coalesced into DeleteBatch). Against <c>--address</c>, or an in-process
+/// server with memory or PostgreSQL (throwaway cluster) storage.
+/// </summary>
+public static class SdkThroughputBenchmark
+{
+    public const string Command = "sdk-throughput";
+
+    public static async Task RunAsync(string[] args)
+    {
+        var producers = IntArgument(args, "--producers", 32);
+        var jobs = IntArgument(args, "--jobs", 100_000);
+        var bodyBytes = IntArgument(args, "--body", 64);
+        var concurrency = IntArgument(args, "--concurrency", 64);
+        var prefetch = IntArgument(args, "--prefetch", 1024);
+        var storage = Argument(args, "--storage") ?? "memory";
+        var address = Argument(args, "--address");
+
+        PostgresCluster? cluster = null;
+        LoopbackServer? server = null;
+        try
+        {
+            if (address is null)
+            {
+                string? connectionString = null;
+                if (storage == "postgres")
+                {
+                    cluster = new PostgresCluster();
+                    await cluster.InitializeAsync();
+                    connectionString = await cluster.CreateDatabaseAsync("sdkbench");
+                }
+
+                server = await LoopbackServer.StartAsync(options =>
+                {
+                    options.Configuration["Logging:LogLevel:Default"] = "Warning";
+                    if (connectionString is not null)
+                    {
+                        options.Configuration["ConnectionStrings:Chronoq"] = connectionString;
+                    }
+                });
+                address = server.GrpcAddress.ToString();
+            }
+
+            Console.WriteLine($"SDK throughput: server {address} ({(server is null ? "external" : "in-process, " + storage)}), {Environment.ProcessorCount} cores, {producers} producers, {jobs:N0} jobs of {bodyBytes} B padding, worker concurrency {concurrency}, prefetch {prefetch}");
+            var topic = $"bench-{Guid.NewGuid():N}";
+            await using var client = new ChronoqClient(ChronoqClientOptions.Default with { Address = new Uri(address), DefaultDeadline = TimeSpan.FromMinutes(2) });
+            var orders = client.Topic(topic, BenchmarkJsonContext.Default.BenchmarkJob);
+            var padding = new string('x', bodyBytes);
+
+            // Warm-up: JIT, connections, the server's first commits.
+            await ProduceAsync(client.Topic(topic + "-warmup", BenchmarkJsonContext.Default.BenchmarkJob), producers, Math.Min(jobs / 10, 5_000), padding);
+
+            var batchesBefore = client.PutBatchesSent;
+            var clock = Stopwatch.StartNew();
+            await ProduceAsync(orders, producers, jobs, padding);
+            var putSeconds = clock.Elapsed.TotalSeconds;
+            var putBatches = client.PutBatchesSent - batchesBefore;
+            Console.WriteLine($"put:   {jobs / putSeconds,10:N0} jobs/s  ({jobs:N0} in {putSeconds:N2} s, {putBatches:N0} calls, {(double)jobs / putBatches:N1} jobs per call)");
+
+            var services = new ServiceCollection();
+            services.AddChronoqClient(o => o with { Address = new Uri(address), DefaultDeadline = TimeSpan.FromMinutes(2) });
+            services.AddChronoqWorker<NoOpBenchmarkHandler, BenchmarkJob>(topic, BenchmarkJsonContext.Default.BenchmarkJob, ChronoqWorkerOptions.Default with
+            {
+                Concurrency = concurrency,
+                Prefetch = prefetch,
+                AutoTouch = false,
+            });
+            await using var provider = services.BuildServiceProvider();
+            var worker = provider.GetServices<IHostedService>().Single();
+            var workerClient = provider.GetRequiredService<ChronoqClient>();
+            clock.Restart();
+            await worker.StartAsync(CancellationToken.None);
+            while (true)
+            {
+                var stats = await client.GetTopicStatsAsync(topic);
+                if (stats.TotalDeletes >= (ulong)jobs)
+                {
+                    break;
+                }
+
+                // Polling the counters costs one small call per 20 ms: noise next to the drain.
+                await Task.Delay(TimeSpan.FromMilliseconds(20));
+            }
+
+            var drainSeconds = clock.Elapsed.TotalSeconds;
+            Console.WriteLine($"drain: {jobs / drainSeconds,10:N0} jobs/s  ({jobs:N0} in {drainSeconds:N2} s, {workerClient.DeleteBatchesSent:N0} delete calls, {(double)jobs / workerClient.DeleteBatchesSent:N1} acks per call)");
+            await worker.StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            if (server is not null)
+            {
+                await server.DisposeAsync();
+            }
+
+            if (cluster is not null)
+            {
+                await cluster.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task ProduceAsync(ChronoqTopic<BenchmarkJob> topic, int producers, int jobs, string padding)
+    {
+        var tasks = new Task[producers];
+        for (var p = 0; p < producers; p++)
+        {
+            var producer = p;
+            var count = (jobs / producers) + (producer < jobs % producers ? 1 : 0);
+            tasks[p] = Task.Run(async () =>
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    await topic.PutAsync(new BenchmarkJob(producer, i, padding));
+                }
+            });
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    private static string? Argument(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+
+    private static int IntArgument(string[] args, string name, int fallback) =>
+        Argument(args, name) is { } value ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+}
