@@ -49,6 +49,8 @@ internal sealed class ApiClient : IDisposable
 
     public Task<ReserveOneResponse> ReserveOneAsync(ReserveOneRequest request) => Call(ReserveOneMethod, request);
 
+    public Task<ReserveOneResponse> ReserveOneAsync(ReserveOneRequest request, CallOptions options) => _channel.UnaryAsync(ReserveOneMethod, request, options);
+
     public Task<ReservedJob> ReserveJobAsync(ulong id) => Call(ReserveJobMethod, new ReserveJobRequest { Id = id });
 
     public Task<DeleteResponse> DeleteAsync(ulong id, ulong reservation = 0) => Call(DeleteMethod, new DeleteRequest { Id = id, Reservation = reservation });

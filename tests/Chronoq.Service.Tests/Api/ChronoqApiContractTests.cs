@@ -353,6 +353,42 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reserve_TtrAtMostOneSecond_DeadlineSoonFollowsTheJobAtOnce()
+    {
+        var request = Job();
+        request.Ttr = new Duration();
+        var id = (await Client.PutAsync(request)).Id;
+
+        await using var stream = new ReserveStream(Client, new ReserveRequest { Topics = { Topic } });
+        var reserved = await stream.NextJobAsync();
+        var soon = await stream.NextAsync(TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(TimeSpan.FromSeconds(1), reserved.Job.Ttr.ToTimeSpan());
+        Assert.Equal(ReserveResponse.EventOneofCase.DeadlineSoon, soon.EventCase);
+        Assert.Equal((id, reserved.Reservation), (soon.DeadlineSoon.Id, soon.DeadlineSoon.Reservation));
+        await Client.DeleteAsync(id, reserved.Reservation);
+    }
+
+    [Fact]
+    public async Task Reserve_TouchAfterDeadlineSoon_DeadlineSoonSentAgainForTheNewDeadline()
+    {
+        var request = Job();
+        request.Ttr = Duration.FromTimeSpan(TimeSpan.FromSeconds(2));
+        var id = (await Client.PutAsync(request)).Id;
+        await using var stream = new ReserveStream(Client, new ReserveRequest { Topics = { Topic } });
+        var reserved = await stream.NextJobAsync();
+        Assert.Equal(ReserveResponse.EventOneofCase.DeadlineSoon, (await stream.NextAsync(TimeSpan.FromSeconds(5))).EventCase);
+
+        var touched = await Client.TouchAsync(id, reserved.Reservation);
+        var again = await stream.NextAsync(TimeSpan.FromSeconds(5));
+
+        Assert.Equal(ReserveResponse.EventOneofCase.DeadlineSoon, again.EventCase);
+        Assert.Equal(touched.Deadline, again.DeadlineSoon.Deadline);
+        Assert.Equal(reserved.Reservation, again.DeadlineSoon.Reservation);
+        await Client.DeleteAsync(id, reserved.Reservation);
+    }
+
+    [Fact]
     public async Task Reserve_SeveralTopics_MostUrgentFirstThenLowestId()
     {
         var low = await PutAsync("low", 10, "a");
@@ -399,6 +435,29 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
         Assert.Equal(id, got.Job.Job.Id);
         Assert.Equal(JobState.Reserved, (await Client.PeekAsync(id)).State);
         AssertWithin(got.Job.Deadline, DateTimeOffset.UtcNow.AddSeconds(55), DateTimeOffset.UtcNow.AddSeconds(60));
+    }
+
+    [Fact]
+    public async Task ReserveOne_CallDeadlineBeforeTimeout_DeadlineExceededAndWaiterGone()
+    {
+        var call = Client.ReserveOneAsync(
+            new ReserveOneRequest { Topics = { Topic }, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) },
+            Chronoq.Sdk.Transport.CallOptions.WithTimeout(TimeSpan.FromMilliseconds(400)));
+        await Task.Delay(100);
+        Assert.Equal(1UL, (await Client.GetTopicStatsAsync(Topic)).Waiting);
+
+        await FailsAsync(StatusCode.DeadlineExceeded, () => call);
+
+        var clock = Stopwatch.StartNew();
+        while ((await Client.GetTopicStatsAsync(Topic)).Waiting != 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), "the cancelled ReserveOne still waits in the engine");
+            await Task.Delay(50);
+        }
+
+        // A job put now is not swallowed by the dead waiter.
+        var id = await PutAsync();
+        Assert.Equal(id, (await Client.ReserveOneAsync(new ReserveOneRequest { Topics = { Topic } })).Job.Job.Id);
     }
 
     [Fact]
