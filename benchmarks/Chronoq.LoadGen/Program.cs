@@ -7,12 +7,14 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-// Usage: dotnet run -c Release --project benchmarks/Chronoq.LoadGen -- transport [--seconds 10] [--concurrency 64] [--streams 8] [--payload 64]
-// Starts a Chronoq server in-process on 127.0.0.1 (with a load service added) and measures the
-// client transport against it: unary calls/s and server-streamed messages/s.
+// Usage: dotnet run -c Release --project benchmarks/Chronoq.LoadGen -- transport [--seconds 10] [--concurrency 64] [--streams 8] [--payload 64] [--address http://127.0.0.1:PORT]
+// Starts a Chronoq server in-process on 127.0.0.1 (with a load service added), or uses --address
+// (any server of chronoq.interop.v1.InteropTest, e.g. tests/interop/node/interop_server.js, to
+// tell client costs from server costs), and measures the client transport against it: unary
+// calls/s and server-streamed messages/s.
 if (args.Length == 0 || args[0] != "transport")
 {
-    Console.Error.WriteLine("usage: Chronoq.LoadGen transport [--seconds N] [--concurrency N] [--streams N] [--payload BYTES]");
+    Console.Error.WriteLine("usage: Chronoq.LoadGen transport [--seconds N] [--concurrency N] [--streams N] [--payload BYTES] [--address URL]");
     return 2;
 }
 
@@ -27,17 +29,27 @@ var concurrency = Option("--concurrency", 64);
 var streams = Option("--streams", 8);
 var payload = Option("--payload", 64);
 
-var builder = ChronoqHost.CreateBuilder([]);
-builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+var external = Array.IndexOf(args, "--address") is var at and >= 0 && at + 1 < args.Length ? new Uri(args[at + 1]) : null;
+Microsoft.AspNetCore.Builder.WebApplication? app = null;
+Uri address;
+if (external is not null)
 {
-    ["Chronoq:GrpcUrl"] = "http://127.0.0.1:0",
-    ["Chronoq:HttpUrl"] = "http://127.0.0.1:0",
-});
-builder.Logging.SetMinimumLevel(LogLevel.Warning);
-builder.Services.AddGrpcService<LoadStreamService>();
-await using var app = ChronoqHost.Build(builder);
-await app.StartAsync();
-var address = app.Services.GetRequiredService<ChronoqEndpoints>().GrpcAddress;
+    address = external;
+}
+else
+{
+    var builder = ChronoqHost.CreateBuilder([]);
+    builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["Chronoq:GrpcUrl"] = "http://127.0.0.1:0",
+        ["Chronoq:HttpUrl"] = "http://127.0.0.1:0",
+    });
+    builder.Logging.SetMinimumLevel(LogLevel.Error);
+    builder.Services.AddGrpcService<LoadStreamService>();
+    app = ChronoqHost.Build(builder);
+    await app.StartAsync();
+    address = app.Services.GetRequiredService<ChronoqEndpoints>().GrpcAddress;
+}
 
 using var channel = ChronoqChannel.ForAddress(address);
 var duration = TimeSpan.FromSeconds(seconds);
@@ -51,5 +63,10 @@ Console.WriteLine($"unary: {unary:F0} calls/s ({concurrency} in flight)");
 var streamed = await new TransportLoad(channel, duration, streams, payload).StreamedMessagesPerSecondAsync();
 Console.WriteLine($"server streaming: {streamed:F0} messages/s ({streams} streams)");
 
-await app.StopAsync();
+if (app is not null)
+{
+    await app.StopAsync();
+    await app.DisposeAsync();
+}
+
 return 0;

@@ -52,7 +52,8 @@ function echoMetadata(call) {
 // Resolves true after ms, or false as soon as the client cancels (or the deadline ends the call).
 function pause(call, ms) {
   if (call.cancelled) return Promise.resolve(false);
-  if (!ms) return Promise.resolve(true);
+  // Even with no pause, yield to the event loop so a long stream cannot starve the server.
+  if (!ms) return new Promise((resolve) => setImmediate(() => resolve(!call.cancelled)));
   return new Promise((resolve) => {
     const timer = setTimeout(() => { call.removeListener('cancelled', onCancel); resolve(true); }, ms);
     function onCancel() { clearTimeout(timer); resolve(false); }
@@ -76,7 +77,8 @@ const interop = {
     call.sendMetadata(headers);
     for (let index = 0; index < request.count; index++) {
       if (!(await pause(call, request.interval_ms))) { stats.cancelled_calls++; return; }
-      call.write(responseFor(call, request, index));
+      // Respect flow control: wait for the transport to drain before writing more.
+      if (!call.write(responseFor(call, request, index))) await new Promise((resolve) => call.once('drain', resolve));
     }
     if (request.status_code) {
       call.emit('error', { code: request.status_code, details: request.status_message, metadata: trailers });

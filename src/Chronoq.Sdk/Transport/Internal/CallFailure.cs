@@ -42,6 +42,20 @@ internal static class CallFailure
         };
     }
 
+    /// <summary>Whether the server refused the stream (HTTP/2 REFUSED_STREAM): it did not process the request.</summary>
+    public static bool IsRefusedStream(Exception exception)
+    {
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is HttpProtocolException { ErrorCode: RefusedStream })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static RpcStatus FromHttp2ErrorCode(long errorCode, string message)
     {
         var code = errorCode switch

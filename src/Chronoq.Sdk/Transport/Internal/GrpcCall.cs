@@ -22,6 +22,11 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     // (the pipe's default of 4 KiB would need four).
     private static readonly StreamPipeReaderOptions ReaderOptions = new(bufferSize: 16 * 1024, minimumReadSize: 1024);
 
+    // REFUSED_STREAM comes when a burst of calls outruns the server's concurrent-stream limit
+    // before the client has learned it from SETTINGS; a few resends cover that without looping
+    // forever against a server that refuses everything.
+    private const int MaxTransparentAttempts = 5;
+
     private const int NotCancelled = 0;
     private const int CancelledByCaller = 1;
 
@@ -90,22 +95,36 @@ internal sealed class GrpcCall<TResponse> : IDisposable
 
         ArmCancellation(timeout, caller);
 
-        var httpRequest = new HttpRequestMessage(HttpMethod.Post, _channel.UriFor(_methodFullName))
-        {
-            Version = HttpVersion.Version20,
-            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            Content = new GrpcRequestContent(request, size),
-        };
-        HttpResponseMessage response;
+        Metadata? provided;
         try
         {
-            await AddRequestHeadersAsync(httpRequest.Headers).ConfigureAwait(false);
-            response = await _channel.Invoker.SendAsync(httpRequest, _token).ConfigureAwait(false);
+            provided = await ProvideMetadataAsync().ConfigureAwait(false);
         }
         catch (Exception exception)
         {
-            httpRequest.Dispose();
             throw Fail(StatusOf(exception));
+        }
+
+        HttpResponseMessage response;
+        for (var attempt = 1; ; attempt++)
+        {
+            var httpRequest = CreateRequest(request, size, provided);
+            try
+            {
+                response = await _channel.Invoker.SendAsync(httpRequest, _token).ConfigureAwait(false);
+                break;
+            }
+            catch (Exception exception) when (attempt < MaxTransparentAttempts && CallFailure.IsRefusedStream(exception) && !_token.IsCancellationRequested)
+            {
+                // REFUSED_STREAM guarantees the server did not process the request (RFC 9113,
+                // 8.7), so it is resent as gRPC's transparent retry does.
+                httpRequest.Dispose();
+            }
+            catch (Exception exception)
+            {
+                httpRequest.Dispose();
+                throw Fail(StatusOf(exception));
+            }
         }
 
         Volatile.Write(ref _response, response);
@@ -272,8 +291,15 @@ internal sealed class GrpcCall<TResponse> : IDisposable
         _abortRegistration = _token.UnsafeRegister(static state => ((GrpcCall<TResponse>)state!).AbortResponse(), this);
     }
 
-    private async ValueTask AddRequestHeadersAsync(HttpRequestHeaders headers)
+    private HttpRequestMessage CreateRequest(IMessage request, int size, Metadata? provided)
     {
+        var httpRequest = new HttpRequestMessage(HttpMethod.Post, _channel.UriFor(_methodFullName))
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new GrpcRequestContent(request, size),
+        };
+        var headers = httpRequest.Headers;
         headers.TryAddWithoutValidation(GrpcHeaderNames.TE, "trailers");
         headers.TryAddWithoutValidation("User-Agent", ChronoqChannel.UserAgent);
         if (_options.Headers is { } callHeaders)
@@ -281,18 +307,8 @@ internal sealed class GrpcCall<TResponse> : IDisposable
             AddMetadata(headers, callHeaders);
         }
 
-        if (_channel.Options.RequestMetadata is { } provider)
+        if (provided is not null)
         {
-            var provided = new Metadata();
-            try
-            {
-                await provider(_methodFullName, provided, _token).ConfigureAwait(false);
-            }
-            catch (Exception exception) when (exception is not RpcException && !_token.IsCancellationRequested)
-            {
-                throw new RpcException(StatusCode.Unauthenticated, "The request metadata provider failed: " + exception.Message);
-            }
-
             AddMetadata(headers, provided);
         }
 
@@ -301,6 +317,28 @@ internal sealed class GrpcCall<TResponse> : IDisposable
         {
             headers.TryAddWithoutValidation(GrpcHeaderNames.Timeout, GrpcTimeout.Format(deadline - _channel.Options.TimeProvider.GetUtcNow()));
         }
+
+        return httpRequest;
+    }
+
+    private async ValueTask<Metadata?> ProvideMetadataAsync()
+    {
+        if (_channel.Options.RequestMetadata is not { } provider)
+        {
+            return null;
+        }
+
+        var provided = new Metadata();
+        try
+        {
+            await provider(_methodFullName, provided, _token).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not RpcException && !_token.IsCancellationRequested)
+        {
+            throw new RpcException(StatusCode.Unauthenticated, "The request metadata provider failed: " + exception.Message);
+        }
+
+        return provided;
     }
 
     private static void AddMetadata(HttpRequestHeaders headers, Metadata metadata)
