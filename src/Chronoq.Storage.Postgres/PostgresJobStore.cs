@@ -73,9 +73,8 @@ public sealed class PostgresJobStore : IJobStore
             settings.AutoPrepareMinUsages = 2;
         }
 
-        // The store owns this pool and never changes session state, so the DISCARD ALL Npgsql
-        // would send when reusing a pooled connection is pure overhead (and would drop the
-        // prepared statements).
+        // The store owns this pool and never changes session state, so the session reset Npgsql
+        // would send when reusing a pooled connection is pure overhead.
         settings.NoResetOnClose = true;
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
