@@ -34,6 +34,7 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abandon = new();
     private Task _run = Task.CompletedTask;
+    private long _received;
 
     public ChronoqWorker(ChronoqClient client, IServiceScopeFactory scopes, string topic, JsonTypeInfo<T> typeInfo, ChronoqWorkerOptions options, ILogger logger)
     {
@@ -100,6 +101,12 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
                     failure = exception;
                 }
 
+                // A stream that delivered jobs was a working connection: the next failure starts the backoff afresh.
+                if (Interlocked.Exchange(ref _received, 0) > 0)
+                {
+                    failures = 0;
+                }
+
                 var backoff = Backoff.Next(failures++, _options.ReconnectInitialBackoff, _options.ReconnectMaxBackoff);
                 SdkLog.ReserveStreamFailed(_logger, _topic, backoff, failure);
                 try
@@ -159,6 +166,7 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
                 continue;
             }
 
+            Interlocked.Increment(ref _received);
             var task = ProcessThenFreeSlotAsync(handle);
             lock (_running)
             {

@@ -333,4 +333,29 @@ public sealed class ChronoqClientTests(ServerFixture fixture) : IAsyncLifetime
 
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task Authentication_Hook_AddsHeadersToEveryCallAndAFailingHookFailsTheCallUnauthenticated()
+    {
+        var methods = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var authenticated = fixture.CreateClient(o => o with
+        {
+            Authentication = (method, headers, _) =>
+            {
+                methods.Enqueue(method);
+                headers.Add("authorization", "Bearer test-token");
+                return ValueTask.CompletedTask;
+            },
+        });
+        await using var failing = fixture.CreateClient(o => o with
+        {
+            Authentication = static (_, _, _) => throw new InvalidOperationException("token store unreachable"),
+        });
+
+        await authenticated.PutAsync(TestTopics.Unique("auth"), "x"u8.ToArray(), cancellationToken: Token);
+        var error = await Assert.ThrowsAsync<RpcException>(() => failing.GetServerStatsAsync(Token));
+
+        Assert.Contains("/chronoq.v1.Chronoq/Put", methods);
+        Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+    }
 }
