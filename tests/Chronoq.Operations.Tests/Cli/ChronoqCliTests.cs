@@ -5,7 +5,8 @@ using Chronoq.Testing;
 
 namespace Chronoq.Operations.Tests.Cli;
 
-/// <summary>Every <c>chronoq</c> command against a live server on loopback.</summary>
+/// <summary>Every <c>chronoq</c> command against a live server on loopback. (Its buries move the process-wide bury counter.)</summary>
+[Collection(Telemetry.ProcessWideTelemetryCollection.Name)]
 public sealed partial class ChronoqCliTests : IAsyncLifetime
 {
     private LoopbackServer _server = null!;

@@ -12,6 +12,7 @@ using YamlDotNet.RepresentationModel;
 namespace Chronoq.Operations.Tests.Deploy;
 
 /// <summary>docker-compose.yml against the server: environment, ports, the database wiring, and a health check that really runs.</summary>
+[Collection(Telemetry.ProcessWideTelemetryCollection.Name)]
 public sealed partial class ComposeFileTests
 {
     private static readonly YamlMappingNode Compose = YamlFile.Load("docker-compose.yml").Single();
