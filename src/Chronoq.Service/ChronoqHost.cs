@@ -4,6 +4,7 @@ using Chronoq.Service.Health;
 using Chronoq.Service.Internal;
 using Chronoq.Service.Reflection;
 using Chronoq.Service.Reflection.Internal;
+using Chronoq.Service.Security;
 using Chronoq.Service.Storage;
 using Chronoq.Service.Transport;
 using Chronoq.Service.Transport.Internal;
@@ -46,6 +47,7 @@ public static class ChronoqHost
         services.AddGrpcService<ServerReflectionV1AlphaService>();
         // The engine and its store (a hosted service started before Kestrel) and the chronoq.v1.Chronoq handlers.
         services.AddChronoqEngine();
+        services.AddChronoqSecurity();
         services.AddSingleton<GrpcMethodTable>();
         services.AddSingleton<ReflectionIndex>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(static sp => new ConfigureOptions<KestrelServerOptions>(kestrel =>

@@ -13,6 +13,11 @@ internal sealed class ServerStreamingCallHandler<TRequest, TResponse>(string pat
     protected override async Task RunAsync(HttpContext httpContext, ServerCallContext call)
     {
         var request = await RequestMessages.ReadSingleAsync(httpContext.Request.BodyReader, _parser, Settings.MaxReceiveMessageSize, call.CancellationToken).ConfigureAwait(false);
+        if (httpContext.Features.Get<ICallAuthorizationFeature>() is { } authorization)
+        {
+            await authorization.AuthorizeAsync(request, call).ConfigureAwait(false);
+        }
+
         var writer = new HttpStreamWriter<TResponse>(httpContext, Settings, call);
         try
         {

@@ -13,6 +13,11 @@ internal sealed class UnaryCallHandler<TRequest, TResponse>(string path, GrpcCal
     protected override async Task RunAsync(HttpContext httpContext, ServerCallContext call)
     {
         var request = await RequestMessages.ReadSingleAsync(httpContext.Request.BodyReader, _parser, Settings.MaxReceiveMessageSize, call.CancellationToken).ConfigureAwait(false);
+        if (httpContext.Features.Get<ICallAuthorizationFeature>() is { } authorization)
+        {
+            await authorization.AuthorizeAsync(request, call).ConfigureAwait(false);
+        }
+
         var response = await method(request, call).ConfigureAwait(false);
         if (!call.DeadlineExceeded)
         {

@@ -1,0 +1,23 @@
+using Chronoq.Service.Security.Internal;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Chronoq.Service.Security;
+
+/// <summary>Registers API-key authentication and per-topic authorization (<c>Chronoq:Auth</c>).</summary>
+public static class SecurityServiceCollectionExtensions
+{
+    /// <summary>Adds the options (validated at start-up), the key directory and the authentication middleware.</summary>
+    public static IServiceCollection AddChronoqSecurity(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<ChronoqAuthOptions>().BindConfiguration(ChronoqAuthOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChronoqAuthOptions>, AuthOptionsValidator>();
+        services.AddSingleton<ChronoqRequestAuthorizer>();
+        services.AddSingleton<ApiKeyDirectory>();
+        services.AddSingleton<AuthenticationMiddleware>();
+        services.AddSingleton<IStartupFilter, AuthenticationStartupFilter>();
+        return services;
+    }
+}
