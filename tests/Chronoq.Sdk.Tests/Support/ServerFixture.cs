@@ -15,17 +15,22 @@ public sealed class ServerFixture : IAsyncLifetime
         return new ChronoqClient(configure?.Invoke(options) ?? options);
     }
 
-    public async Task InitializeAsync()
+    public Task InitializeAsync() => StartAsync(port: 0);
+
+    /// <summary>Starts the server on <paramref name="port"/> (0 = any free one); a fixture can be stopped and started again on the same port.</summary>
+    public async Task StartAsync(int port)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        _server = await LoopbackServer.StartAsync(cancellationToken: timeout.Token);
+        _server = await LoopbackServer.StartAsync(options => options.Configuration["Chronoq:GrpcUrl"] = $"http://127.0.0.1:{port}", timeout.Token);
     }
 
     public async Task DisposeAsync()
     {
-        if (_server is not null)
+        var server = _server;
+        _server = null;
+        if (server is not null)
         {
-            await _server.DisposeAsync();
+            await server.DisposeAsync();
         }
     }
 }
