@@ -306,11 +306,14 @@ public abstract class ChannelConformanceTests<TServer> : IClassFixture<TServer>,
     {
         // Twice the server's per-connection stream limit, each held open for a second: one
         // connection would queue them in rounds; several connections serve them all at once.
+        // A fresh channel, so every connection it opens has the server's SETTINGS from the start.
         var count = (_server.MaxConcurrentStreams * 2) + 8;
+        using var channel = OpenChannel();
+        await channel.UnaryAsync(Unary, new InteropRequest(), Bounded());
         var clock = Stopwatch.StartNew();
 
         var responses = await Task.WhenAll(Enumerable.Range(0, count)
-            .Select(_ => _channel.UnaryAsync(Unary, new InteropRequest { IntervalMs = 1000 }, Bounded())));
+            .Select(_ => channel.UnaryAsync(Unary, new InteropRequest { IntervalMs = 1000 }, Bounded())));
 
         // Distinct client ports as the server saw them are distinct connections.
         var connections = responses.Select(r => r.Peer).Distinct().ToList();
