@@ -28,6 +28,9 @@ public sealed class ChronoqEngineHost : IHostedService, IAsyncDisposable
     /// <summary>Cap on the pause, so a database that comes up is noticed within a few seconds.</summary>
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(4);
 
+    /// <summary>The configuration section the engine's limits bind from.</summary>
+    public const string EngineSectionName = "Chronoq:Engine";
+
     private static readonly string ServiceName = ChronoqReflection.Descriptor.Services[0].FullName;
 
     private readonly IOptions<ChronoqStorageOptions> _storageOptions;
@@ -110,10 +113,21 @@ public sealed class ChronoqEngineHost : IHostedService, IAsyncDisposable
         }
     }
 
-    private EngineOptions EngineOptionsFrom(IConfiguration configuration)
+    /// <summary>The engine's limits, bound from <c>Chronoq:Engine</c> (e.g. <c>Chronoq:Engine:MaxBodyBytes</c>) and validated.</summary>
+    private static EngineOptions EngineOptionsFrom(IConfiguration configuration)
     {
-        var bound = configuration.GetSection("Chronoq:Engine").Get<EngineOptions>() ?? EngineOptions.Default;
-        return bound with { Version = bound.Version ?? ChronoqHost.Version };
+        var bound = configuration.GetSection(EngineSectionName).Get<EngineOptions>() ?? EngineOptions.Default;
+        bound = bound with { Version = bound.Version ?? ChronoqHost.Version };
+        try
+        {
+            bound.Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidOperationException($"{EngineSectionName}:{ex.ParamName} is not valid: {ex.Message}", ex);
+        }
+
+        return bound;
     }
 
     private async Task<(IJobStore Store, ChronoqEngine Engine)> StartDurableAsync(ChronoqStorageOptions options, EngineOptions engineOptions, CancellationToken cancellationToken)
