@@ -19,7 +19,7 @@ internal sealed class HealthService(HealthStatusRegistry registry) : IGrpcServic
     {
         if (!registry.TryGetStatus(request.Service, out var status))
         {
-            throw new RpcException(StatusCode.NotFound, $"Unknown service '{request.Service}'.");
+            throw new RpcException(StatusCode.NotFound, $"Unknown service '{Abbreviate(request.Service)}'.");
         }
 
         return ValueTask.FromResult(new HealthCheckResponse { Status = status });
@@ -46,4 +46,11 @@ internal sealed class HealthService(HealthStatusRegistry registry) : IGrpcServic
             await changed.WaitAsync(context.CancellationToken).ConfigureAwait(false);
         }
     }
+
+    // The name is echoed into grpc-message, a header: a huge name would exceed the client's
+    // header limit (grpcio refuses the response, grpc-js stalls), so only its start is quoted.
+    private const int MaxQuotedServiceName = 200;
+
+    private static string Abbreviate(string service) =>
+        service.Length <= MaxQuotedServiceName ? service : string.Concat(service.AsSpan(0, MaxQuotedServiceName), "…");
 }

@@ -42,6 +42,19 @@ public sealed class HealthServiceTests
     }
 
     [Fact]
+    public async Task Check_HugeUnknownServiceName_NotFoundWithAbbreviatedMessage()
+    {
+        var ct = TestServer.Timeout();
+        await using var server = await LoopbackServer.StartAsync(cancellationToken: ct);
+        using var client = new RawGrpcClient(server.GrpcAddress);
+
+        var (_, outcome) = await client.UnaryAsync(CheckPath, new HealthCheckRequest { Service = new string('x', 1 << 20) }, HealthCheckResponse.Parser, ct);
+
+        Assert.Equal(StatusCode.NotFound, outcome.Status);
+        Assert.InRange(outcome.Message?.Length ?? 0, 1, 1024);
+    }
+
+    [Fact]
     public async Task Watch_StatusChanges_StreamsEachChange()
     {
         var ct = TestServer.Timeout();
