@@ -46,4 +46,16 @@ public sealed class GrpcJsClientTests(GrpcJsClientChecksFixture checks) : IClass
 
     [Fact]
     public void ReflectionV1Alpha_FileContainingChronoq_DescribesItsMethods() => checks.AssertPassed("reflection_v1alpha_describes_chronoq");
+
+    [Fact]
+    public void ChronoqApi_PutPeekReserveDelete_FullCycle() => checks.AssertPassed("chronoq_put_peek_reserve_delete");
+
+    [Fact]
+    public void ChronoqApi_PutInvalidTopic_InvalidArgumentNamingTopic() => checks.AssertPassed("chronoq_put_invalid_topic_invalid_argument");
+
+    [Fact]
+    public void ChronoqApi_DelayedPutThenKickJob_Ready() => checks.AssertPassed("chronoq_delayed_put_then_kick_job");
+
+    [Fact]
+    public void ChronoqApi_ReserveStreamCancelled_JobReadyAgain() => checks.AssertPassed("chronoq_reserve_stream_cancel_returns_job");
 }

@@ -34,4 +34,16 @@ public sealed class GrpcioClientTests(GrpcioClientChecksFixture checks) : IClass
 
     [Fact]
     public void WatchStreams_TwoHundredOpenAtOnce_AllServed() => checks.AssertPassed("concurrent_200_watch_streams");
+
+    [Fact]
+    public void ChronoqApi_PutPeekReserveDelete_FullCycle() => checks.AssertPassed("chronoq_put_peek_reserve_delete");
+
+    [Fact]
+    public void ChronoqApi_PutInvalidTopic_InvalidArgumentNamingTopic() => checks.AssertPassed("chronoq_put_invalid_topic_invalid_argument");
+
+    [Fact]
+    public void ChronoqApi_DelayedPutThenKickJob_Ready() => checks.AssertPassed("chronoq_delayed_put_then_kick_job");
+
+    [Fact]
+    public void ChronoqApi_ReserveStreamCancelled_JobReadyAgain() => checks.AssertPassed("chronoq_reserve_stream_cancel_returns_job");
 }

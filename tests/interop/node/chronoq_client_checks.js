@@ -27,6 +27,7 @@ const channelOptions = {
   'grpc.max_receive_message_length': clientLimit,
 };
 const health = new Health(address, grpc.credentials.createInsecure(), channelOptions);
+const chronoq = new protos.chronoq.v1.Chronoq(address, grpc.credentials.createInsecure(), channelOptions);
 
 function expect(condition, message) {
   if (!condition) throw new Error(message);
@@ -133,6 +134,70 @@ function reflectionChecks(version) {
   };
 }
 
+// One topic per check and process, so checks never see each other's jobs.
+function topicFor(name) {
+  return `interop.js.${name}.${process.pid}`;
+}
+
+// Polls Peek until the job is in `state`, for at most `ms`.
+async function waitForState(id, state, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const peek = await unary(chronoq, 'Peek', { id });
+    if (peek.job.state === state) return;
+    expect(Date.now() < deadline, `job ${id} still ${peek.job.state}, wanted ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const CHRONOQ_CHECKS = {
+  async chronoq_put_peek_reserve_delete() {
+    const topic = topicFor('cycle');
+    const put = await unary(chronoq, 'Put', { topic, body: Buffer.from('hello'), priority: 7, key: 'k1', headers: { a: 'b' } });
+    expect(put.id !== '0' && put.created, `put answered ${JSON.stringify(put)}`);
+    const again = await unary(chronoq, 'Put', { topic, body: Buffer.from('other'), key: 'k1' });
+    expect(again.id === put.id && !again.created, `a live key must dedupe: ${JSON.stringify(again)}`);
+    const peek = await unary(chronoq, 'Peek', { id: put.id });
+    expect(peek.job.body.toString() === 'hello' && peek.job.priority === 7 && peek.job.state === 'JOB_STATE_READY'
+      && peek.job.headers.a === 'b', `peek answered ${JSON.stringify(peek.job)}`);
+    const reserved = await unary(chronoq, 'ReserveOne', { topics: [topic], timeout: { seconds: 5, nanos: 0 } });
+    expect(reserved.job && reserved.job.job.id === put.id && reserved.job.reservation !== '0', `reserve answered ${JSON.stringify(reserved)}`);
+    expectStatus(await callError(unary(chronoq, 'Delete', { id: put.id })), grpc.status.FAILED_PRECONDITION);
+    await unary(chronoq, 'Delete', { id: put.id, reservation: reserved.job.reservation });
+    expectStatus(await callError(unary(chronoq, 'Peek', { id: put.id })), grpc.status.NOT_FOUND);
+    return `job ${put.id} put, deduped, peeked, reserved, deleted`;
+  },
+  async chronoq_put_invalid_topic_invalid_argument() {
+    const error = await callError(unary(chronoq, 'Put', { topic: 'no spaces allowed' }));
+    expectStatus(error, grpc.status.INVALID_ARGUMENT);
+    expect(error.details.includes('topic'), `the message must name the field: ${error.details}`);
+    return error.details;
+  },
+  async chronoq_delayed_put_then_kick_job() {
+    const topic = topicFor('delayed');
+    const put = await unary(chronoq, 'Put', { topic, body: Buffer.from('later'), delay: { seconds: 3600, nanos: 0 } });
+    const stats = await unary(chronoq, 'GetTopicStats', { topic });
+    expect(stats.delayed === '1' && stats.ready === '0', `stats before kick: ${JSON.stringify(stats)}`);
+    await unary(chronoq, 'KickJob', { id: put.id });
+    await waitForState(put.id, 'JOB_STATE_READY', 0);
+    await unary(chronoq, 'Delete', { id: put.id });
+    return 'delayed, kicked to READY';
+  },
+  async chronoq_reserve_stream_cancel_returns_job() {
+    const topic = topicFor('stream');
+    const put = await unary(chronoq, 'Put', { topic, body: Buffer.from('x') });
+    const call = chronoq.Reserve({ topics: [topic], prefetch: 1 }, deadlineIn(20000));
+    call.on('error', () => {});
+    const first = await firstMessage(call);
+    expect(first.job && first.job.job.id === put.id, `stream delivered ${JSON.stringify(first)}`);
+    call.cancel();
+    // Cancelling the stream hands its job back at once.
+    await waitForState(put.id, 'JOB_STATE_READY', 5000);
+    await unary(chronoq, 'Delete', { id: put.id });
+    return 'reserved through the stream, READY again after cancel';
+  },
+};
+
 const CHECKS = {
   async health_check_serving() {
     const response = await unary(health, 'Check', { service: '' });
@@ -212,6 +277,7 @@ const CHECKS = {
   },
   ...reflectionChecks('v1'),
   ...reflectionChecks('v1alpha'),
+  ...CHRONOQ_CHECKS,
 };
 
 async function main() {
@@ -231,6 +297,7 @@ async function main() {
     console.log(JSON.stringify({ check: name, ok, detail, seconds: (Date.now() - started) / 1000 }));
   }
   health.close();
+  chronoq.close();
   process.exit(failed ? 1 : 0);
 }
 

@@ -10,6 +10,7 @@ A new check is a function decorated with @check; it raises AssertionError (via e
 
 import argparse
 import json
+import os
 import sys
 import time
 import traceback
@@ -177,6 +178,98 @@ def concurrent_200_watch_streams(ctx):
         for call in calls:
             call.cancel()
     return "200 streams open at once"
+
+
+# --- The Chronoq API itself, through grpcio with messages built from protos/chronoq/v1/chronoq.proto.
+
+Chronoq = {name: protos.message("chronoq.v1." + name) for name in (
+    "PutRequest", "PutResponse", "PeekRequest", "PeekResponse", "ReserveOneRequest", "ReserveOneResponse",
+    "ReserveRequest", "ReserveResponse", "DeleteRequest", "DeleteResponse", "KickJobRequest", "KickJobResponse",
+    "GetTopicStatsRequest", "TopicStats")}
+JOB_STATE_READY = 1
+JOB_STATE_DELAYED = 2
+
+
+def chronoq(channel, method, request_name, response_name):
+    return unary(channel, "/chronoq.v1.Chronoq/" + method, Chronoq[request_name], Chronoq[response_name])
+
+
+def topic_for(check_name):
+    # One topic per check and process, so checks never see each other's jobs.
+    return "interop.py.%s.%d" % (check_name, os.getpid())
+
+
+@check
+def chronoq_put_peek_reserve_delete(ctx):
+    topic = topic_for("cycle")
+    put = chronoq(ctx.channel, "Put", "PutRequest", "PutResponse")(
+        Chronoq["PutRequest"](topic=topic, body=b"hello", priority=7, key="k1", headers={"a": "b"}), timeout=10)
+    expect(put.id > 0 and put.created, "put answered %s" % put)
+    again = chronoq(ctx.channel, "Put", "PutRequest", "PutResponse")(
+        Chronoq["PutRequest"](topic=topic, body=b"other", key="k1"), timeout=10)
+    expect(again.id == put.id and not again.created, "a live key must dedupe: %s" % again)
+    peek = chronoq(ctx.channel, "Peek", "PeekRequest", "PeekResponse")(Chronoq["PeekRequest"](id=put.id), timeout=10)
+    expect(peek.job.body == b"hello" and peek.job.priority == 7 and peek.job.state == JOB_STATE_READY
+           and dict(peek.job.headers) == {"a": "b"}, "peek answered %s" % peek)
+    request = Chronoq["ReserveOneRequest"](topics=[topic])
+    request.timeout.seconds = 5
+    reserved = chronoq(ctx.channel, "ReserveOne", "ReserveOneRequest", "ReserveOneResponse")(request, timeout=10)
+    expect(reserved.job.job.id == put.id and reserved.job.reservation != 0, "reserve answered %s" % reserved)
+    error = call_error(lambda: chronoq(ctx.channel, "Delete", "DeleteRequest", "DeleteResponse")(
+        Chronoq["DeleteRequest"](id=put.id), timeout=10))
+    expect_status(error, grpc.StatusCode.FAILED_PRECONDITION)
+    chronoq(ctx.channel, "Delete", "DeleteRequest", "DeleteResponse")(
+        Chronoq["DeleteRequest"](id=put.id, reservation=reserved.job.reservation), timeout=10)
+    error = call_error(lambda: chronoq(ctx.channel, "Peek", "PeekRequest", "PeekResponse")(
+        Chronoq["PeekRequest"](id=put.id), timeout=10))
+    expect_status(error, grpc.StatusCode.NOT_FOUND)
+    return "job %d put, deduped, peeked, reserved, deleted" % put.id
+
+
+@check
+def chronoq_put_invalid_topic_invalid_argument(ctx):
+    error = call_error(lambda: chronoq(ctx.channel, "Put", "PutRequest", "PutResponse")(
+        Chronoq["PutRequest"](topic="no spaces allowed"), timeout=10))
+    expect_status(error, grpc.StatusCode.INVALID_ARGUMENT)
+    expect("topic" in error.details(), "the message must name the field: %r" % error.details())
+    return error.details()
+
+
+@check
+def chronoq_delayed_put_then_kick_job(ctx):
+    topic = topic_for("delayed")
+    request = Chronoq["PutRequest"](topic=topic, body=b"later")
+    request.delay.seconds = 3600
+    put = chronoq(ctx.channel, "Put", "PutRequest", "PutResponse")(request, timeout=10)
+    stats = chronoq(ctx.channel, "GetTopicStats", "GetTopicStatsRequest", "TopicStats")(
+        Chronoq["GetTopicStatsRequest"](topic=topic), timeout=10)
+    expect(stats.delayed == 1 and stats.ready == 0, "stats before kick: %s" % stats)
+    chronoq(ctx.channel, "KickJob", "KickJobRequest", "KickJobResponse")(Chronoq["KickJobRequest"](id=put.id), timeout=10)
+    peek = chronoq(ctx.channel, "Peek", "PeekRequest", "PeekResponse")(Chronoq["PeekRequest"](id=put.id), timeout=10)
+    expect(peek.job.state == JOB_STATE_READY, "state after kick: %s" % peek.job.state)
+    chronoq(ctx.channel, "Delete", "DeleteRequest", "DeleteResponse")(Chronoq["DeleteRequest"](id=put.id), timeout=10)
+    return "delayed, kicked to READY"
+
+
+@check
+def chronoq_reserve_stream_cancel_returns_job(ctx):
+    topic = topic_for("stream")
+    put = chronoq(ctx.channel, "Put", "PutRequest", "PutResponse")(Chronoq["PutRequest"](topic=topic, body=b"x"), timeout=10)
+    stream = server_stream(ctx.channel, "/chronoq.v1.Chronoq/Reserve", Chronoq["ReserveRequest"], Chronoq["ReserveResponse"])(
+        Chronoq["ReserveRequest"](topics=[topic], prefetch=1), timeout=20)
+    first = next(stream)
+    expect(first.job.job.id == put.id, "stream delivered %s" % first)
+    stream.cancel()
+    # Cancelling the stream hands its job back at once: a poll finds it READY again.
+    deadline = time.monotonic() + 5
+    while True:
+        peek = chronoq(ctx.channel, "Peek", "PeekRequest", "PeekResponse")(Chronoq["PeekRequest"](id=put.id), timeout=10)
+        if peek.job.state == JOB_STATE_READY:
+            break
+        expect(time.monotonic() < deadline, "job still in state %s after the stream ended" % peek.job.state)
+        time.sleep(0.02)
+    chronoq(ctx.channel, "Delete", "DeleteRequest", "DeleteResponse")(Chronoq["DeleteRequest"](id=put.id), timeout=10)
+    return "reserved through the stream, READY again after cancel"
 
 
 class Context:
