@@ -100,7 +100,7 @@ public sealed class ChronoqEngine : IAsyncDisposable
     /// </summary>
     public async ValueTask<EngineResult<ReservationStream>> OpenReservationStreamAsync(IReadOnlyList<string> topics, uint prefetch = 1)
     {
-        var status = RequestRules.CheckTopics(topics, "topics");
+        var status = RequestRules.CheckTopics(topics, "topics", _options.MaxTopicsPerReserve);
         if (!status.IsOk)
         {
             return new(status);
@@ -127,7 +127,7 @@ public sealed class ChronoqEngine : IAsyncDisposable
     /// </summary>
     public ValueTask<EngineResult<ReservedJob?>> ReserveOneAsync(IReadOnlyList<string> topics, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        var status = RequestRules.CheckTopics(topics, "topics");
+        var status = RequestRules.CheckTopics(topics, "topics", _options.MaxTopicsPerReserve);
         if (!status.IsOk || !(status = RequestRules.CheckSpan(timeout, "timeout", _options.MaxDelay)).IsOk)
         {
             return ValueTask.FromResult(new EngineResult<ReservedJob?>(status));

@@ -21,6 +21,13 @@ public sealed record EngineOptions
     /// <summary>Largest prefetch of a reservation stream. Default 10,000.</summary>
     public int MaxPrefetch { get; init; } = 10_000;
 
+    /// <summary>
+    /// Most topics one Reserve or ReserveOne may name; more is INVALID_ARGUMENT naming <c>topics</c>.
+    /// Default 100: a waiter is linked into every topic it names, so the count bounds the work one
+    /// call can make the engine do.
+    /// </summary>
+    public int MaxTopicsPerReserve { get; init; } = 100;
+
     /// <summary>Longest delay (and furthest run_at) accepted. Default 3650 days.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromDays(3650);
 
@@ -54,6 +61,7 @@ public sealed record EngineOptions
         Require(MaxKeyLength > 0, nameof(MaxKeyLength), "must be positive");
         Require(MaxBatchItems > 0, nameof(MaxBatchItems), "must be positive");
         Require(MaxPrefetch > 0, nameof(MaxPrefetch), "must be positive");
+        Require(MaxTopicsPerReserve > 0, nameof(MaxTopicsPerReserve), "must be positive");
         Require(MaxDelay > TimeSpan.Zero, nameof(MaxDelay), "must be positive");
         Require(MaxCommandsPerBatch > 0, nameof(MaxCommandsPerBatch), "must be positive");
         Require(MaxTimersPerTurn > 0, nameof(MaxTimersPerTurn), "must be positive");

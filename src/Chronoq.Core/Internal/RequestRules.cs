@@ -51,11 +51,16 @@ internal static class RequestRules
         return EngineStatus.Ok;
     }
 
-    public static EngineStatus CheckTopics(IReadOnlyList<string>? topics, string field)
+    public static EngineStatus CheckTopics(IReadOnlyList<string>? topics, string field, int maxTopics)
     {
         if (topics is null || topics.Count == 0)
         {
             return EngineStatus.Invalid($"{field} must name at least one topic");
+        }
+
+        if (topics.Count > maxTopics)
+        {
+            return EngineStatus.Invalid($"{field} names {topics.Count} topics, more than the limit of {maxTopics}");
         }
 
         for (var i = 0; i < topics.Count; i++)

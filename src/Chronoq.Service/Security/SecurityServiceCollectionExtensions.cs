@@ -1,11 +1,12 @@
 using Chronoq.Service.Security.Internal;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Chronoq.Service.Security;
 
-/// <summary>Registers API-key authentication and per-topic authorization (<c>Chronoq:Auth</c>).</summary>
+/// <summary>Registers API-key authentication and per-topic authorization (<c>Chronoq:Auth</c>) and the connection limits (<c>Chronoq:Limits</c>).</summary>
 public static class SecurityServiceCollectionExtensions
 {
     /// <summary>Adds the options (validated at start-up), the key directory and the authentication middleware.</summary>
@@ -18,6 +19,9 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<ApiKeyDirectory>();
         services.AddSingleton<AuthenticationMiddleware>();
         services.AddSingleton<IStartupFilter, AuthenticationStartupFilter>();
+        services.AddOptions<ChronoqLimitsOptions>().BindConfiguration(ChronoqLimitsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChronoqLimitsOptions>, LimitsOptionsValidator>();
+        services.AddSingleton<IPostConfigureOptions<KestrelServerOptions>, KestrelLimits>();
         return services;
     }
 }

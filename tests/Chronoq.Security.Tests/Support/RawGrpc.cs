@@ -13,12 +13,11 @@ internal sealed class RawGrpc : IDisposable
 {
     private readonly HttpClient _http;
 
-    public RawGrpc(Uri address, int maxConnectionsPerServer = int.MaxValue)
+    public RawGrpc(Uri address, bool multipleConnections = true)
     {
         var handler = new SocketsHttpHandler
         {
-            EnableMultipleHttp2Connections = true,
-            MaxConnectionsPerServer = maxConnectionsPerServer,
+            EnableMultipleHttp2Connections = multipleConnections,
         };
         _http = new HttpClient(handler)
         {
@@ -57,6 +56,20 @@ internal sealed class RawGrpc : IDisposable
         var status = Header(response.Headers, "grpc-status") ?? Header(response.TrailingHeaders, "grpc-status");
         var message = Header(response.Headers, "grpc-message") ?? Header(response.TrailingHeaders, "grpc-message");
         return new GrpcReply(response.StatusCode, status is null ? null : int.Parse(status, System.Globalization.CultureInfo.InvariantCulture), message is null ? null : Uri.UnescapeDataString(message), bytes);
+    }
+
+    /// <summary>Starts a call and returns once the response headers arrive (or the call fails); the body is left unread.</summary>
+    public async Task<HttpResponseMessage> OpenAsync(string path, byte[] body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            Content = new ByteArrayContent(body),
+        };
+        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse("application/grpc");
+        request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
+        return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
 
     /// <summary>The first message of a reply body.</summary>
