@@ -47,6 +47,10 @@ internal sealed class ApiClient : IDisposable
     public ServerStreamingCall<ReserveResponse> Reserve(ReserveRequest request, CancellationToken cancellationToken) =>
         _channel.ServerStreaming(ReserveMethod, request, new CallOptions { CancellationToken = cancellationToken });
 
+    /// <summary>Opens a Reserve stream with explicit call options (deadline, cancellation).</summary>
+    public ServerStreamingCall<ReserveResponse> Reserve(ReserveRequest request, CallOptions options) =>
+        _channel.ServerStreaming(ReserveMethod, request, options);
+
     public Task<ReserveOneResponse> ReserveOneAsync(ReserveOneRequest request) => Call(ReserveOneMethod, request);
 
     public Task<ReserveOneResponse> ReserveOneAsync(ReserveOneRequest request, CallOptions options) => _channel.UnaryAsync(ReserveOneMethod, request, options);

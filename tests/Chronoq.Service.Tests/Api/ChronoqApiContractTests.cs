@@ -327,6 +327,46 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reserve_CallDeadlinePasses_HeldJobReadyAtOnce()
+    {
+        var id = await PutAsync();
+        using var call = Client.Reserve(new ReserveRequest { Topics = { Topic } }, Chronoq.Sdk.Transport.CallOptions.WithTimeout(TimeSpan.FromMilliseconds(800)));
+        Assert.True(await call.MoveNextAsync());
+        Assert.Equal(id, call.Current.Job.Job.Id);
+
+        var failure = await Assert.ThrowsAsync<RpcException>(async () => await call.MoveNextAsync());
+        Assert.Equal(StatusCode.DeadlineExceeded, failure.StatusCode);
+        await AssertBackSoonAsync(id);
+    }
+
+    [Fact]
+    public async Task Reserve_ClientDisconnects_HeldJobReadyAtOnce()
+    {
+        var id = await PutAsync();
+        using (var other = new ApiClient(Server.GrpcAddress))
+        {
+            var stream = new ReserveStream(other, new ReserveRequest { Topics = { Topic } });
+            Assert.Equal(id, (await stream.NextJobAsync()).Job.Id);
+
+            // The whole connection goes away, not just the stream.
+            other.Dispose();
+            await stream.DisposeAsync();
+        }
+
+        await AssertBackSoonAsync(id);
+    }
+
+    /// <summary>A job whose holder went away is reservable again well within its 60 s TTR.</summary>
+    private async Task AssertBackSoonAsync(ulong id)
+    {
+        var clock = Stopwatch.StartNew();
+        var again = await Client.ReserveOneAsync(new ReserveOneRequest { Topics = { Topic }, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)) });
+        Assert.Equal(id, again.Job.Job.Id);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"job came back after {clock.Elapsed}");
+        Assert.Equal(0u, again.Job.Job.Timeouts);
+    }
+
+    [Fact]
     public async Task Reserve_ShortTtr_DeadlineSoonOnceThenJobComesBackAfterTimeout()
     {
         var request = Job();
