@@ -446,6 +446,7 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
         where TResponse : class, IMessage<TResponse>
     {
         ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
         var timeProvider = Options.TimeProvider;
         DateTimeOffset? deadline = Options.DefaultDeadline == Timeout.InfiniteTimeSpan ? null : timeProvider.GetUtcNow() + Options.DefaultDeadline + extraTime;
         var callOptions = new CallOptions { Deadline = deadline, CancellationToken = cancellationToken };

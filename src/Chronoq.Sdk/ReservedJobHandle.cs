@@ -14,6 +14,7 @@ public sealed class ReservedJobHandle
     private readonly ChronoqClient _client;
     private readonly ReserveStream? _stream;
     private long _deadlineTicks;
+    private long _renewedAtTicks;
     private int _settled;
 
     internal ReservedJobHandle(ChronoqClient client, ReservedJob reserved, ReserveStream? stream)
@@ -23,6 +24,7 @@ public sealed class ReservedJobHandle
         Job = reserved.Job ?? throw new InvalidOperationException("The server sent a reserved job without its job.");
         Reservation = reserved.Reservation;
         _deadlineTicks = (reserved.Deadline?.ToDateTimeOffset() ?? DateTimeOffset.MaxValue).UtcTicks;
+        _renewedAtTicks = client.Options.TimeProvider.GetUtcNow().UtcTicks;
     }
 
     /// <summary>The job as the server sent it, with its counters.</summary>
@@ -78,11 +80,18 @@ public sealed class ReservedJobHandle
     {
         var deadline = await _client.TouchAsync(Id, Reservation, cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _deadlineTicks, deadline.UtcTicks);
+        Interlocked.Exchange(ref _renewedAtTicks, _client.Options.TimeProvider.GetUtcNow().UtcTicks);
         return deadline;
     }
 
     /// <inheritdoc />
     public override string ToString() => $"job {Id} of '{Topic}' (reservation {Reservation})";
+
+    /// <summary>When the TTR last started, on the client's clock: at delivery, then at each touch.</summary>
+    internal DateTimeOffset RenewedAt => new(Interlocked.Read(ref _renewedAtTicks), TimeSpan.Zero);
+
+    /// <summary>The job's time-to-run (the server's 60 s default when it sent none).</summary>
+    internal TimeSpan Ttr => Job.Ttr?.ToTimeSpan() ?? TimeSpan.FromSeconds(60);
 
     internal void UpdateDeadline(DateTimeOffset deadline) => Interlocked.Exchange(ref _deadlineTicks, deadline.UtcTicks);
 

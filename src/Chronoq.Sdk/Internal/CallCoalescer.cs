@@ -49,6 +49,8 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     /// </summary>
     public async Task<TResult> EnqueueAsync(TRequest request, CancellationToken cancellationToken)
     {
+        // A caller that has already given up must not have its request sent at all.
+        cancellationToken.ThrowIfCancellationRequested();
         var completion = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = new PendingCall<TRequest, TResult>(request, completion);
         if (!_queue.Writer.TryWrite(pending))

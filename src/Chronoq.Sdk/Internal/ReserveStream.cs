@@ -15,9 +15,12 @@ namespace Chronoq.Sdk.Internal;
 /// </summary>
 internal sealed class ReserveStream : IAsyncDisposable
 {
-    // deadline_soon comes 1 s before the deadline (at once when the TTR is 1 s); touching halfway
-    // through what is left leaves room for the round trip and for clock skew between the hosts.
-    private static readonly TimeSpan WarningLead = TimeSpan.FromSeconds(1);
+    // deadline_soon comes 1 s before the deadline, or at once when the TTR is 1 s or less — and
+    // again after every touch. Touching at once uses the whole second for the round trip and a
+    // busy machine; but with a short TTR the warning follows each touch immediately, so touches
+    // are spaced at least a quarter of the TTR apart (at most four per TTR), which still leaves
+    // three quarters of it as margin.
+    private const int MaxTouchesPerTtr = 4;
 
     private readonly ChronoqClient _client;
     private readonly bool _autoTouch;
@@ -95,20 +98,19 @@ internal sealed class ReserveStream : IAsyncDisposable
         handle.UpdateDeadline(deadline);
         if (_autoTouch)
         {
-            _ = TouchBeforeDeadlineAsync(handle, deadline);
+            _ = TouchSoonAsync(handle);
         }
     }
 
-    private async Task TouchBeforeDeadlineAsync(ReservedJobHandle handle, DateTimeOffset deadline)
+    private async Task TouchSoonAsync(ReservedJobHandle handle)
     {
         var timeProvider = _client.Options.TimeProvider;
-        var left = deadline - timeProvider.GetUtcNow();
-        left = left > WarningLead ? WarningLead : left;
+        var wait = handle.RenewedAt + (handle.Ttr / MaxTouchesPerTtr) - timeProvider.GetUtcNow();
         try
         {
-            if (left > TimeSpan.Zero)
+            if (wait > TimeSpan.Zero)
             {
-                await Task.Delay(left / 2, timeProvider, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(wait, timeProvider, _stop.Token).ConfigureAwait(false);
             }
 
             if (!handle.IsSettled && !_stop.IsCancellationRequested)

@@ -69,8 +69,7 @@ public sealed class WorkerTests(ServerFixture fixture) : IAsyncLifetime
             RetryMaxDelay = TimeSpan.FromMilliseconds(400),
         };
 
-        await using var worker = await WorkerHarness.StartAsync(fixture, topic, options);
-        worker.Probe.Behaviour = static (_, invocation, _) => throw new InvalidOperationException($"boom {invocation}");
+        await using var worker = await WorkerHarness.StartAsync(fixture, topic, options, static (_, invocation, _) => throw new InvalidOperationException($"boom {invocation}"));
         var job = await Eventually.MatchAsync(() => _client.PeekAsync(put.Id, Token), static job => job?.State == JobState.Buried, Patience, "the job buried");
 
         Assert.Equal(3, worker.Probe.Invocations);
@@ -93,8 +92,7 @@ public sealed class WorkerTests(ServerFixture fixture) : IAsyncLifetime
         var put = await _client.Topic(topic, SdkTestJsonContext.Default.OrderPlaced).PutAsync(new OrderPlaced("o-3", 1m, []), cancellationToken: Token);
         var options = ChronoqWorkerOptions.Default with { RetryInitialDelay = TimeSpan.FromMilliseconds(100), RetryMaxDelay = TimeSpan.FromMilliseconds(100) };
 
-        await using var worker = await WorkerHarness.StartAsync(fixture, topic, options);
-        worker.Probe.Behaviour = static (_, invocation, _) => invocation == 1 ? throw new TimeoutException("transient") : Task.CompletedTask;
+        await using var worker = await WorkerHarness.StartAsync(fixture, topic, options, static (_, invocation, _) => invocation == 1 ? throw new TimeoutException("transient") : Task.CompletedTask);
         await Eventually.MatchAsync(() => _client.PeekAsync(put.Id, Token), static job => job is null, Patience, "the job deleted");
 
         Assert.Equal(2, worker.Probe.Invocations);
@@ -105,15 +103,14 @@ public sealed class WorkerTests(ServerFixture fixture) : IAsyncLifetime
     {
         var topic = TestTopics.Unique("worker-touch");
         var put = await _client.Topic(topic, SdkTestJsonContext.Default.OrderPlaced)
-            .PutAsync(new OrderPlaced("o-4", 1m, []), new PutOptions { Ttr = TimeSpan.FromSeconds(1) }, Token);
+            .PutAsync(new OrderPlaced("o-4", 1m, []), new PutOptions { Ttr = TimeSpan.FromSeconds(2) }, Token);
         Job? seenAtTheEnd = null;
 
-        await using var worker = await WorkerHarness.StartAsync(fixture, topic, ChronoqWorkerOptions.Default with { Concurrency = 2 });
-        worker.Probe.Behaviour = async (job, _, cancellationToken) =>
+        await using var worker = await WorkerHarness.StartAsync(fixture, topic, ChronoqWorkerOptions.Default with { Concurrency = 2 }, async (job, _, cancellationToken) =>
         {
-            await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
+            await Task.Delay(TimeSpan.FromSeconds(6), cancellationToken);
             seenAtTheEnd = await _client.PeekAsync(job.Id, cancellationToken);
-        };
+        });
         await Eventually.MatchAsync(() => _client.PeekAsync(put.Id, Token), static job => job is null, Patience, "the job deleted");
 
         Assert.Equal(1, worker.Probe.Invocations);
@@ -135,8 +132,7 @@ public sealed class WorkerTests(ServerFixture fixture) : IAsyncLifetime
         }
 
         var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var worker = await WorkerHarness.StartAsync(fixture, topic, ChronoqWorkerOptions.Default with { Concurrency = 1, Prefetch = 3 });
-        worker.Probe.Behaviour = (_, _, _) => gate.Task;
+        await using var worker = await WorkerHarness.StartAsync(fixture, topic, ChronoqWorkerOptions.Default with { Concurrency = 1, Prefetch = 3 }, (_, _, _) => gate.Task);
         await worker.Probe.FirstStarted.Task.WaitAsync(Patience);
         await Eventually.MatchAsync(() => _client.GetTopicStatsAsync(topic, Token), static stats => stats.Reserved == 3, Patience, "all three prefetched");
 
@@ -164,8 +160,7 @@ public sealed class WorkerTests(ServerFixture fixture) : IAsyncLifetime
         var topic = TestTopics.Unique("worker-abandon");
         var put = await _client.Topic(topic, SdkTestJsonContext.Default.OrderPlaced).PutAsync(new OrderPlaced("o-5", 1m, []), cancellationToken: Token);
 
-        await using var worker = await WorkerHarness.StartAsync(fixture, topic, ChronoqWorkerOptions.Default with { ShutdownTimeout = TimeSpan.FromMilliseconds(300) });
-        worker.Probe.Behaviour = static (_, _, cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken);
+        await using var worker = await WorkerHarness.StartAsync(fixture, topic, ChronoqWorkerOptions.Default with { ShutdownTimeout = TimeSpan.FromMilliseconds(300) }, static (_, _, cancellationToken) => Task.Delay(Timeout.Infinite, cancellationToken));
         await worker.Probe.FirstStarted.Task.WaitAsync(Patience);
         await worker.StopAsync(Patience);
 

@@ -28,7 +28,8 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    public static async Task<WorkerHarness> StartAsync(ServerFixture fixture, string topic, ChronoqWorkerOptions options)
+    /// <summary>Starts a worker whose handler runs <paramref name="behaviour"/> (default: succeed at once), set before the first job can arrive.</summary>
+    public static async Task<WorkerHarness> StartAsync(ServerFixture fixture, string topic, ChronoqWorkerOptions options, Func<ReservedJob<OrderPlaced>, int, CancellationToken, Task>? behaviour = null)
     {
         var logs = new CapturingLoggerProvider(LogLevel.Information);
         var services = new ServiceCollection();
@@ -37,6 +38,11 @@ internal sealed class WorkerHarness : IAsyncDisposable
         services.AddChronoqClient(o => o with { Address = fixture.Server.GrpcAddress });
         services.AddChronoqWorker<ProbeHandler, OrderPlaced>(topic, SdkTestJsonContext.Default.OrderPlaced, options);
         var harness = new WorkerHarness(services.BuildServiceProvider(), logs);
+        if (behaviour is not null)
+        {
+            harness.Probe.Behaviour = behaviour;
+        }
+
         await harness.Worker.StartAsync(CancellationToken.None);
         return harness;
     }
