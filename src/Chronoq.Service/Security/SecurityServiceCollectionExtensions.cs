@@ -22,6 +22,11 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<ChronoqLimitsOptions>().BindConfiguration(ChronoqLimitsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChronoqLimitsOptions>, LimitsOptionsValidator>();
         services.AddSingleton<IPostConfigureOptions<KestrelServerOptions>, KestrelLimits>();
+
+        // Before the host's endpoint set-up (registered after this call): UseHttps copies the HTTPS defaults when it runs.
+        services.AddOptions<ChronoqClientCertificateOptions>().BindConfiguration(ChronoqClientCertificateOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChronoqClientCertificateOptions>, ClientCertificateOptionsValidator>();
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, ClientCertificateValidation>();
         return services;
     }
 }
