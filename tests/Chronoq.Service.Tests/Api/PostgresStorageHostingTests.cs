@@ -97,6 +97,10 @@ public sealed class PostgresStorageHostingTests(PostgresCluster cluster)
                 Assert.DoesNotContain("Npgsql", failure.Detail, StringComparison.Ordinal);
                 Assert.Equal(ServingStatus.NotServing, await client.CheckHealthAsync());
                 Assert.Equal(ServingStatus.Serving, await client.CheckHealthAsync(""));
+
+                // A batch is refused whole, and a delete of an acknowledged job is refused, not half-done.
+                await ApiClient.FailsAsync(StatusCode.Unavailable, () => client.PutBatchAsync(new PutBatchRequest { Jobs = { Job("b1"), Job("b2") } }));
+                await ApiClient.FailsAsync(StatusCode.Unavailable, () => client.DeleteAsync(acknowledged[0]));
             }
             finally
             {
