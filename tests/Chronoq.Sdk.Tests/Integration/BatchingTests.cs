@@ -58,6 +58,25 @@ public sealed class BatchingTests(ServerFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task PutAsync_OneOversizedBodyAmongBatchedPuts_OnlyThatCallerFails()
+    {
+        // The server's default body limit is 1 MiB; a batch byte budget above it lets the big put share a batch with small ones.
+        await using var client = fixture.CreateClient(o => o with { BatchLinger = TimeSpan.FromMilliseconds(50), MaxBatchesInFlight = 1, MaxBatchBytes = 3 * 1024 * 1024 });
+        var topic = TestTopics.Unique("oversized");
+
+        var small = Enumerable.Range(0, 10).Select(i => client.PutAsync(topic, BitConverter.GetBytes(i), cancellationToken: Token)).ToList();
+        var big = client.PutAsync(topic, new byte[(1024 * 1024) + 1], cancellationToken: Token);
+        small.AddRange(Enumerable.Range(10, 10).Select(i => client.PutAsync(topic, BitConverter.GetBytes(i), cancellationToken: Token)));
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => big);
+        var results = await Task.WhenAll(small);
+
+        Assert.True(error.StatusCode is StatusCode.ResourceExhausted or StatusCode.InvalidArgument, error.ToString());
+        Assert.Equal(20, results.Select(static r => r.Id).Distinct().Count());
+        Assert.Equal(20ul, (await client.GetTopicStatsAsync(topic, Token)).Ready);
+    }
+
+    [Fact]
     public async Task DeleteAsync_ManyConcurrentAcks_CoalescedAndEachAnsweredOnItsOwn()
     {
         await using var client = fixture.CreateClient();
