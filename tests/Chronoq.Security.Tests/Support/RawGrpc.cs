@@ -48,7 +48,7 @@ internal sealed class RawGrpc : IDisposable
             VersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Content = new ByteArrayContent(body),
         };
-        request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        request.Content.Headers.TryAddWithoutValidation("content-type", contentType);
         request.Headers.TE.Add(new TransferCodingWithQualityHeaderValue("trailers"));
         headers?.Invoke(request.Headers);
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
