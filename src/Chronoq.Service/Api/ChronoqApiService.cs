@@ -19,6 +19,9 @@ namespace Chronoq.Service.Api;
 /// </summary>
 internal sealed class ChronoqApiService(ChronoqEngineHost host, IHostApplicationLifetime lifetime) : IGrpcService
 {
+    // Never changed after creation, so every empty PutBatch can share it.
+    private static readonly PutBatchResponse EmptyBatch = new();
+
     public ServiceDescriptor Descriptor => ChronoqReflection.Descriptor.Services[0];
 
     public void Register(GrpcServiceBuilder builder) => builder
@@ -41,8 +44,6 @@ internal sealed class ChronoqApiService(ChronoqEngineHost host, IHostApplication
         .MapUnary<ListTopicsRequest, ListTopicsResponse>("ListTopics", ListTopicsAsync)
         .MapUnary<GetServerStatsRequest, Wire.ServerStats>("GetServerStats", GetServerStatsAsync)
         .MapUnary<PauseTopicRequest, PauseTopicResponse>("PauseTopic", PauseTopicAsync);
-
-    private static readonly PutBatchResponse EmptyBatch = new();
 
     /// <summary>The engine, or UNAVAILABLE while the server starts or stops.</summary>
     private ChronoqEngine Engine => host.Engine ?? throw new RpcException(StatusCode.Unavailable, "the server is starting or shutting down");

@@ -127,8 +127,6 @@ internal static class JobMessages
         Wire.JobState.Ready => JobState.Ready,
         Wire.JobState.Delayed => JobState.Delayed,
         Wire.JobState.Buried => JobState.Buried,
-        _ => throw new Chronoq.Protocol.Grpc.RpcException(
-            Chronoq.Protocol.Grpc.StatusCode.InvalidArgument,
-            "state must be JOB_STATE_READY, JOB_STATE_DELAYED or JOB_STATE_BURIED"),
+        _ => throw RpcStatusMapping.Invalid("state must be JOB_STATE_READY, JOB_STATE_DELAYED or JOB_STATE_BURIED"),
     };
 }

@@ -51,8 +51,8 @@ internal static class RpcStatusMapping
 
     /// <summary>Ends the call with INVALID_ARGUMENT for input the engine never sees (malformed times, enum values).</summary>
     [DoesNotReturn]
-    public static void ThrowInvalid(string message) => throw new RpcException(StatusCode.InvalidArgument, message);
+    public static void ThrowInvalid(string message) => throw Invalid(message);
 
-    /// <summary>The status the store's failure means for a caller: UNAVAILABLE, with no exception text.</summary>
-    public static RpcException StorageUnavailable() => new(StatusCode.Unavailable, "storage is unavailable; nothing was applied");
+    /// <summary>The INVALID_ARGUMENT status for input the engine never sees, for use in throw expressions.</summary>
+    public static RpcException Invalid(string message) => new(StatusCode.InvalidArgument, message);
 }
