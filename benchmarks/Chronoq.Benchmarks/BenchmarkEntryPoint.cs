@@ -20,6 +20,24 @@ public static class BenchmarkEntryPoint
             return;
         }
 
+        if (args.Length > 0 && args[0] == Engine.EngineCpuRun.Command)
+        {
+            Engine.EngineCpuRun.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == Framing.KestrelFloorServer.Command)
+        {
+            await Framing.KestrelFloorServer.RunAsync(args[1..]);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == Wheel.WheelCpuRun.Command)
+        {
+            Wheel.WheelCpuRun.Run();
+            return;
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(BenchmarkEntryPoint).Assembly).Run(args);
     }
 }

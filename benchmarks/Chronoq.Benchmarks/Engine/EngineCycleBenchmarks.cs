@@ -12,12 +12,15 @@ namespace Chronoq.Benchmarks.Engine;
 [MemoryDiagnoser]
 public class EngineCycleBenchmarks
 {
-    private const int Workers = 256;
-    private const int CyclesPerWorker = 400;
+    private const int Cycles = 102_400;
     private static readonly ReadOnlyMemory<byte> Body = new byte[64];
     private static readonly string[] Topics = { "bench" };
     private ChronoqEngine _engine = null!;
-    private readonly Task[] _tasks = new Task[Workers];
+    private Task[] _tasks = null!;
+
+    /// <summary>Callers in flight, each running its cycles one after another.</summary>
+    [Params(64, 1024)]
+    public int Callers { get; set; }
 
     /// <summary>False runs callers' continuations inline on the engine thread (no thread-pool hop).</summary>
     [Params(false, true)]
@@ -26,6 +29,7 @@ public class EngineCycleBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        _tasks = new Task[Callers];
         var options = EngineOptions.Default with { RunContinuationsAsynchronously = AsyncContinuations };
         _engine = ChronoqEngine.StartAsync(options, new MemoryJobStore(), TimeProvider.System).GetAwaiter().GetResult();
     }
@@ -33,21 +37,21 @@ public class EngineCycleBenchmarks
     [GlobalCleanup]
     public void Cleanup() => _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
-    [Benchmark(OperationsPerInvoke = Workers * CyclesPerWorker)]
+    [Benchmark(OperationsPerInvoke = Cycles)]
     public void PutReserveDelete()
     {
-        for (var i = 0; i < Workers; i++)
+        for (var i = 0; i < Callers; i++)
         {
-            _tasks[i] = Worker();
+            _tasks[i] = Worker(Cycles / Callers);
         }
 
         Task.WaitAll(_tasks);
     }
 
-    private async Task Worker()
+    private async Task Worker(int cycles)
     {
         var spec = new JobSpec { Topic = "bench", Body = Body };
-        for (var i = 0; i < CyclesPerWorker; i++)
+        for (var i = 0; i < cycles; i++)
         {
             var put = await _engine.PutAsync(spec);
             if (!put.IsOk)

@@ -13,10 +13,12 @@ internal sealed class EngineCommand :
     IValueTaskSource<EngineResult<ReservedJob?>>,
     IValueTaskSource<EngineStatus>
 {
+    private readonly bool _runContinuationsAsynchronously;
     private ManualResetValueTaskSourceCore<bool> _core;
 
     public EngineCommand(bool runContinuationsAsynchronously, EngineCore? owner = null)
     {
+        _runContinuationsAsynchronously = runContinuationsAsynchronously;
         _core.RunContinuationsAsynchronously = runContinuationsAsynchronously;
         Waiter = new OneShotWaiter(this);
         Owner = owner;
@@ -72,6 +74,13 @@ internal sealed class EngineCommand :
     /// <summary>Answers the caller. The command must not be touched afterwards: the caller may reuse it at once.</summary>
     public void Complete() => _core.SetResult(true);
 
+    /// <summary>Answers with the caller's continuation run on this thread (a pool thread delivering an <see cref="AnswerBatch"/>).</summary>
+    public void CompleteInline()
+    {
+        _core.RunContinuationsAsynchronously = false;
+        _core.SetResult(true);
+    }
+
     public void Complete(EngineStatus status)
     {
         Status = status;
@@ -82,6 +91,7 @@ internal sealed class EngineCommand :
     public void Reset()
     {
         _core.Reset();
+        _core.RunContinuationsAsynchronously = _runContinuationsAsynchronously;
         Kind = CommandKind.None;
         Spec = default;
         Specs = null;

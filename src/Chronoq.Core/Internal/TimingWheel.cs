@@ -16,11 +16,16 @@ internal sealed class TimingWheel
     // cover every delay users ask for while a level's bucket array stays small (12 KB).
     public const int DefaultWheelSize = 512;
 
+    // The size is a power of two so bucket arithmetic is shifts and masks: a level's tick is
+    // 1 << (level * _bits) ms. 64-bit divisions on every schedule and cascade cost more than the
+    // list links themselves.
     private readonly int _wheelSize;
-    private readonly List<long> _levelTick = new();
-    private readonly List<long> _levelCurrent = new();
-    private readonly List<int> _bucketHead = new();
-    private readonly List<long> _bucketExpiration = new();
+    private readonly int _bits;
+    private readonly long _mask;
+    private int _levels;
+    private long[] _levelCurrent = new long[4];
+    private int[] _bucketHead = Array.Empty<int>();
+    private long[] _bucketExpiration = Array.Empty<long>();
     private readonly PriorityQueue<int, long> _buckets = new();
     private readonly int _dueHead;
     private TimerNode[] _jobNodes;
@@ -31,7 +36,14 @@ internal sealed class TimingWheel
     public TimingWheel(long startMs, int wheelSize = DefaultWheelSize, int jobCapacity = 16)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(wheelSize, 2);
+        if (!int.IsPow2(wheelSize))
+        {
+            throw new ArgumentOutOfRangeException(nameof(wheelSize), wheelSize, "must be a power of two");
+        }
+
         _wheelSize = wheelSize;
+        _bits = int.Log2(wheelSize);
+        _mask = wheelSize - 1;
         _jobNodes = new TimerNode[Math.Max(jobCapacity, 1)];
         for (var i = 0; i < _jobNodes.Length; i++)
         {
@@ -40,7 +52,7 @@ internal sealed class TimingWheel
         }
 
         _dueHead = AllocateHead();
-        AddLevel(1, startMs);
+        AddLevel(startMs);
     }
 
     /// <summary>Timers currently scheduled (in buckets or due).</summary>
@@ -179,11 +191,40 @@ internal sealed class TimingWheel
             AdvanceClock(expiration);
             _bucketExpiration[bucket] = -1;
             var head = _bucketHead[bucket];
-            int id;
-            while ((id = Node(head).Next) != head)
+            ref var h = ref Node(head);
+            var first = h.Next;
+            if (first == head)
             {
-                Unlink(id);
-                Insert(id, Node(id).Expiration);
+                continue; // every timer of the bucket was cancelled
+            }
+
+            if (bucket < _wheelSize)
+            {
+                // A level-0 bucket holds one millisecond, now expired: all its timers are due, in
+                // list order. Splice the whole list onto the due list instead of moving them one by one.
+                var last = h.Prev;
+                h.Next = head;
+                h.Prev = head;
+                ref var due = ref Node(_dueHead);
+                var dueTail = due.Prev;
+                Node(dueTail).Next = first;
+                Node(first).Prev = dueTail;
+                Node(last).Next = _dueHead;
+                due.Prev = last;
+                continue;
+            }
+
+            // A higher level: cascade each timer down. The list is taken whole, so the nodes need no
+            // unlinking from each other; Insert relinks each one.
+            h.Next = head;
+            h.Prev = head;
+            var id = first;
+            while (id != head)
+            {
+                ref var node = ref Node(id);
+                var next = node.Next;
+                Insert(id, node.Expiration);
+                id = next;
             }
         }
 
@@ -216,19 +257,18 @@ internal sealed class TimingWheel
 
         for (var level = 0; ; level++)
         {
-            if (level == _levelTick.Count)
+            if (level == _levels)
             {
-                AddLevel(_levelTick[level - 1] * _wheelSize, _levelCurrent[level - 1]);
+                AddLevel(_levelCurrent[level - 1]);
             }
 
-            var tick = _levelTick[level];
-            var current = _levelCurrent[level];
-            if (expiration < current + (tick * _wheelSize))
+            var shift = level * _bits;
+            if (expiration < _levelCurrent[level] + (1L << (shift + _bits)))
             {
-                var virtualId = expiration / tick;
-                var bucket = (level * _wheelSize) + (int)(virtualId % _wheelSize);
+                var virtualId = expiration >> shift;
+                var bucket = (level << _bits) + (int)(virtualId & _mask);
                 LinkBefore(_bucketHead[bucket], id);
-                var bucketExpiration = virtualId * tick;
+                var bucketExpiration = virtualId << shift;
                 if (_bucketExpiration[bucket] != bucketExpiration)
                 {
                     _bucketExpiration[bucket] = bucketExpiration;
@@ -242,25 +282,36 @@ internal sealed class TimingWheel
 
     private void AdvanceClock(long timeMs)
     {
-        for (var level = 0; level < _levelTick.Count; level++)
+        for (var level = 0; level < _levels; level++)
         {
-            var tick = _levelTick[level];
+            var tick = 1L << (level * _bits);
             if (timeMs >= _levelCurrent[level] + tick)
             {
-                _levelCurrent[level] = timeMs - (timeMs % tick);
+                _levelCurrent[level] = timeMs & -tick; // round down to the tick (times are never negative)
             }
         }
     }
 
-    private void AddLevel(long tick, long startMs)
+    private void AddLevel(long startMs)
     {
-        _levelTick.Add(tick);
-        _levelCurrent.Add(startMs - (startMs % tick));
-        for (var i = 0; i < _wheelSize; i++)
+        var level = _levels;
+        if (level == _levelCurrent.Length)
         {
-            _bucketHead.Add(AllocateHead());
-            _bucketExpiration.Add(-1);
+            Array.Resize(ref _levelCurrent, level * 2);
         }
+
+        var tick = 1L << (level * _bits);
+        _levelCurrent[level] = startMs & -tick;
+        var first = _bucketHead.Length;
+        Array.Resize(ref _bucketHead, first + _wheelSize);
+        Array.Resize(ref _bucketExpiration, first + _wheelSize);
+        for (var i = first; i < _bucketHead.Length; i++)
+        {
+            _bucketHead[i] = AllocateHead();
+            _bucketExpiration[i] = -1;
+        }
+
+        _levels++;
     }
 
     private int AllocateHead()

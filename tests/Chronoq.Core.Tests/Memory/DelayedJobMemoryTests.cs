@@ -7,6 +7,7 @@ namespace Chronoq.Core.Tests.Memory;
 /// Measures the memory the engine keeps per delayed job (metadata only: empty bodies, no keys):
 /// retained heap after putting a million delayed jobs, divided by a million.
 /// </summary>
+[Collection(HeapMeasurementCollection.Name)]
 public sealed class DelayedJobMemoryTests
 {
     private readonly ITestOutputHelper _output;
