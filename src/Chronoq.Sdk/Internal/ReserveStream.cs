@@ -25,7 +25,8 @@ internal sealed class ReserveStream : IAsyncDisposable
     private readonly ChronoqClient _client;
     private readonly bool _autoTouch;
     private readonly Channel<ReservedJobHandle> _jobs = Channel.CreateUnbounded<ReservedJobHandle>(new UnboundedChannelOptions { SingleWriter = true });
-    private readonly ConcurrentDictionary<ulong, ReservedJobHandle> _held = new();
+    // Keyed by id and token: the contract makes a token unique per reservation, not across jobs.
+    private readonly ConcurrentDictionary<(ulong Id, ulong Reservation), ReservedJobHandle> _held = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _pump;
 
@@ -42,7 +43,7 @@ internal sealed class ReserveStream : IAsyncDisposable
     /// <summary>Ends when the call ends: OK completes the reader, a failure faults it with the <see cref="RpcException"/>.</summary>
     public ChannelReader<ReservedJobHandle> Jobs => _jobs.Reader;
 
-    public void Forget(ReservedJobHandle handle) => _held.TryRemove(new KeyValuePair<ulong, ReservedJobHandle>(handle.Reservation, handle));
+    public void Forget(ReservedJobHandle handle) => _held.TryRemove(new KeyValuePair<(ulong, ulong), ReservedJobHandle>((handle.Id, handle.Reservation), handle));
 
     public async ValueTask DisposeAsync()
     {
@@ -66,7 +67,7 @@ internal sealed class ReserveStream : IAsyncDisposable
                 {
                     case ReserveResponse.EventOneofCase.Job:
                         var handle = new ReservedJobHandle(_client, response.Job, this);
-                        _held[handle.Reservation] = handle;
+                        _held[(handle.Id, handle.Reservation)] = handle;
                         _jobs.Writer.TryWrite(handle);
                         break;
                     case ReserveResponse.EventOneofCase.DeadlineSoon:
@@ -89,7 +90,7 @@ internal sealed class ReserveStream : IAsyncDisposable
 
     private void OnDeadlineSoon(DeadlineSoon warning)
     {
-        if (!_held.TryGetValue(warning.Reservation, out var handle))
+        if (!_held.TryGetValue((warning.Id, warning.Reservation), out var handle))
         {
             return;
         }
