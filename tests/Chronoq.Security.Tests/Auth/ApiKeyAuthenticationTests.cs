@@ -166,6 +166,53 @@ public sealed class ApiKeyAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Reserve_ConsumerKey_StreamsJobsAndProducerKeyIsDenied()
+    {
+        await using var producer = Client(_keys.Producer);
+        await using var consumer = Client(_keys.Consumer);
+        var put = await producer.PutAsync("orders.stream", Body, cancellationToken: Token);
+
+        await foreach (var job in consumer.ReserveAsync("orders.stream", cancellationToken: Token))
+        {
+            Assert.Equal(put.Id, job.Id);
+            await job.DeleteAsync(Token);
+            break;
+        }
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () =>
+        {
+            await foreach (var job in producer.ReserveAsync("orders.stream", cancellationToken: Token))
+            {
+                Assert.Fail($"the producer key reserved {job}");
+            }
+        });
+        Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        Assert.Equal("API key 'producer' has no consume role, which Reserve needs", error.Detail);
+    }
+
+    [Fact]
+    public async Task DeleteBatch_OneJobInTopicOutsideGrant_WholeBatchNotFoundAndNothingDeleted()
+    {
+        await using var consumer = Client(_keys.Consumer);
+        await using var admin = Client(_keys.Admin);
+        await PutAsAdminAsync("orders.batchdel");
+        await PutAsAdminAsync("billing.batchdel");
+        var mine = await consumer.ReserveOneAsync("orders.batchdel", TimeSpan.FromSeconds(5), Token);
+        await using var billing = Client(GrantingKey(out _, "consume", "billing.*"));
+        var theirs = await billing.ReserveOneAsync("billing.batchdel", TimeSpan.FromSeconds(5), Token);
+        Assert.NotNull(mine);
+        Assert.NotNull(theirs);
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => consumer.DeleteBatchAsync(
+            [new Protocol.V1.DeleteRequest { Id = mine.Id, Reservation = mine.Reservation }, new Protocol.V1.DeleteRequest { Id = theirs.Id, Reservation = theirs.Reservation }],
+            Token));
+        Assert.Equal(StatusCode.NotFound, error.StatusCode);
+        Assert.Equal($"jobs[1]: job {theirs.Id} not found", error.Detail);
+        Assert.Equal(1u, (await admin.GetTopicStatsAsync("orders.batchdel", Token)).Reserved);
+        Assert.Equal(1u, (await admin.GetTopicStatsAsync("billing.batchdel", Token)).Reserved);
+    }
+
+    [Fact]
     public async Task StatsAndListTopics_AdminOnEveryTopic_Succeed()
     {
         await using var admin = Client(_keys.Admin);

@@ -39,8 +39,7 @@ internal sealed class ChronoqRequestAuthorizer(ChronoqEngineHost host)
                 RequireTopics(key, ChronoqRoles.Consume, reserveOne.Topics, "ReserveOne");
                 return ValueTask.CompletedTask;
             case DeleteRequest delete:
-                // Holding the reservation is what makes a delete a consumer's ack; without one it is an operator's removal.
-                return RequireJobAsync(key, delete.Reservation != 0 ? ChronoqRoles.Consume : ChronoqRoles.Admin, delete.Id, "Delete");
+                return RequireJobAsync(key, RoleToDelete(delete), delete.Id, "Delete");
             case DeleteBatchRequest deletes:
                 return RequireJobsAsync(key, deletes.Jobs);
             case ReleaseRequest release:
@@ -121,16 +120,28 @@ internal sealed class ChronoqRequestAuthorizer(ChronoqEngineHost host)
         // All or nothing: one job the key may not delete refuses the whole batch, before any is deleted.
         for (var i = 0; i < jobs.Count; i++)
         {
-            var job = jobs[i];
-            var role = job.Reservation != 0 ? ChronoqRoles.Consume : ChronoqRoles.Admin;
-            RequireRole(key, role, $"DeleteBatch (jobs[{i}])");
-            var topic = await TopicOfAsync(job.Id).ConfigureAwait(false);
-            if (topic is null || !key.Can(role, topic))
+            RequireRole(key, RoleToDelete(jobs[i]), $"DeleteBatch (jobs[{i}])");
+        }
+
+        // Every lookup is posted before any is awaited, so the engine answers them in one drained batch.
+        var topics = new Task<string?>[jobs.Count];
+        for (var i = 0; i < topics.Length; i++)
+        {
+            topics[i] = TopicOfAsync(jobs[i].Id).AsTask();
+        }
+
+        for (var i = 0; i < topics.Length; i++)
+        {
+            var topic = await topics[i].ConfigureAwait(false);
+            if (topic is null || !key.Can(RoleToDelete(jobs[i]), topic))
             {
-                throw NotFound(job.Id, $"jobs[{i}]: ");
+                throw NotFound(jobs[i].Id, $"jobs[{i}]: ");
             }
         }
     }
+
+    // Holding the reservation is what makes a delete a consumer's ack; without one it is an operator's removal.
+    private static ChronoqRoles RoleToDelete(DeleteRequest delete) => delete.Reservation != 0 ? ChronoqRoles.Consume : ChronoqRoles.Admin;
 
     /// <summary>The job's topic, or null when no live job has the id. Topics never change and ids are never reused, so the answer stays true.</summary>
     private async ValueTask<string?> TopicOfAsync(ulong id)
