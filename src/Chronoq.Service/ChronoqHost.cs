@@ -4,6 +4,7 @@ using Chronoq.Service.Health;
 using Chronoq.Service.Internal;
 using Chronoq.Service.Reflection;
 using Chronoq.Service.Reflection.Internal;
+using Chronoq.Service.Telemetry;
 using Chronoq.Service.Security;
 using Chronoq.Service.Storage;
 using Chronoq.Service.Transport;
@@ -48,6 +49,7 @@ public static class ChronoqHost
         // The engine and its store (a hosted service started before Kestrel) and the chronoq.v1.Chronoq handlers.
         services.AddChronoqEngine();
         services.AddChronoqSecurity();
+        services.AddChronoqTelemetry();
         services.AddSingleton<GrpcMethodTable>();
         services.AddSingleton<ReflectionIndex>();
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>>(static sp => new ConfigureOptions<KestrelServerOptions>(kestrel =>
@@ -85,6 +87,7 @@ public static class ChronoqHost
 
         var endpoints = provider.GetRequiredService<ChronoqEndpoints>();
         var dispatcher = new GrpcRequestDispatcher(table, settings, endpoints.IsGrpcPort);
+        app.UseChronoqOperations();
         app.Use(dispatcher.InvokeAsync);
 
         var hostLogger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chronoq.Service");

@@ -63,8 +63,8 @@ public sealed class OtlpExportTests
         // Stopping disposes the providers, which flushes what is still buffered.
         var traces = collector.Bodies("/v1/traces");
         var metrics = collector.Bodies("/v1/metrics");
-        Assert.Contains(traces, body => body.Contains("chronoq.v1.Chronoq/Put", StringComparison.Ordinal) && body.Contains("chronoq-under-test", StringComparison.Ordinal));
-        Assert.Contains(metrics, body => body.Contains("chronoq.jobs", StringComparison.Ordinal));
+        Assert.True(traces.Any(body => body.Contains("chronoq.v1.Chronoq/Put", StringComparison.Ordinal) && body.Contains("chronoq-under-test", StringComparison.Ordinal)), $"no Put span among: {collector.Describe()}");
+        Assert.True(metrics.Any(body => body.Contains("chronoq.jobs", StringComparison.Ordinal)), $"no chronoq.jobs metric among: {collector.Describe()}");
     }
 
     /// <summary>An OTLP/HTTP receiver on loopback that keeps every request body (protobuf; strings inside are plain UTF-8).</summary>
@@ -86,6 +86,8 @@ public sealed class OtlpExportTests
         public Uri Address { get; }
 
         public IReadOnlyList<string> Bodies(string path) => _requests.Where(r => r.Path == path).Select(static r => r.Body).ToList();
+
+        public string Describe() => _requests.IsEmpty ? "no requests" : string.Join(", ", _requests.Select(static r => $"{r.Path} ({r.Body.Length} chars)"));
 
         public void Dispose()
         {

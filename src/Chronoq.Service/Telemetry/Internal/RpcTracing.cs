@@ -30,16 +30,26 @@ internal static class RpcTracing
     {
         var path = context.Request.Path.Value ?? "";
         var name = path.TrimStart('/');
+        // The parent is the caller's W3C trace context. ASP.NET's own request activity is skipped: it
+        // exists even when nothing records it, and a parent-based sampler would then drop every span.
+        var hosting = Activity.Current;
         var parent = default(ActivityContext);
-        // ASP.NET extracts W3C trace context only when its own source is listened to; without that, do it here.
-        if (Activity.Current is null && context.Request.Headers.TryGetValue(TraceParentHeader, out var traceParent))
+        if (context.Request.Headers.TryGetValue(TraceParentHeader, out var traceParent))
         {
             ActivityContext.TryParse(traceParent, context.Request.Headers[TraceStateHeader], isRemote: true, out parent);
         }
+        else if (hosting is { Recorded: true })
+        {
+            parent = hosting.Context;
+        }
 
+        // An async method's change of Activity.Current does not flow back to its caller, so ASP.NET
+        // finds its own activity again once this returns.
+        Activity.Current = null;
         using var activity = ChronoqInstrumentation.ActivitySource.StartActivity(name, ActivityKind.Server, parent);
         if (activity is null)
         {
+            Activity.Current = hosting;
             await next(context).ConfigureAwait(false);
             return;
         }
