@@ -28,11 +28,9 @@ public sealed class ChronoqServerFixture : IInteropServer, IAsyncLifetime
         _server = await LoopbackServer.StartAsync(options =>
         {
             options.Configuration["Chronoq:MaxReceiveMessageSize"] = (16 * 1024 * 1024).ToString(CultureInfo.InvariantCulture);
-            options.ConfigureBuilder = builder =>
-            {
-                builder.Services.AddGrpcService<InteropTestService>();
-                builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.Http2.MaxStreamsPerConnection = StreamLimit);
-            };
+            // Through the server's own setting: a ConfigureKestrel here would be overridden by it.
+            options.Configuration["Chronoq:Limits:MaxStreamsPerConnection"] = StreamLimit.ToString(CultureInfo.InvariantCulture);
+            options.ConfigureBuilder = builder => builder.Services.AddGrpcService<InteropTestService>();
         });
     }
 
