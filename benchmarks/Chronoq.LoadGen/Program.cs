@@ -12,9 +12,28 @@ using Microsoft.Extensions.Logging;
 // (any server of chronoq.interop.v1.InteropTest, e.g. tests/interop/node/interop_server.js, to
 // tell client costs from server costs), and measures the client transport against it: unary
 // calls/s and server-streamed messages/s.
+// Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4] [--runs 3] [--server-pid PID]
+// runs the standard workloads (StandardWorkloads) through the SDK against a running server.
+if (args.Length > 0 && args[0] == "workloads")
+{
+    var addressAt = Array.IndexOf(args, "--address");
+    if (addressAt < 0 || addressAt + 1 >= args.Length)
+    {
+        Console.Error.WriteLine("usage: Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4] [--runs N] [--server-pid PID]");
+        return 2;
+    }
+
+    var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1].Split(',') : ["W1", "W2", "W3", "W4"];
+    var runs = Array.IndexOf(args, "--runs") is var r and >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1], CultureInfo.InvariantCulture) : 3;
+    int? pid = Array.IndexOf(args, "--server-pid") is var p and >= 0 && p + 1 < args.Length ? int.Parse(args[p + 1], CultureInfo.InvariantCulture) : null;
+    await new StandardWorkloads(new Uri(args[addressAt + 1]), runs, pid).RunAsync(only);
+    return 0;
+}
+
 if (args.Length == 0 || args[0] != "transport")
 {
     Console.Error.WriteLine("usage: Chronoq.LoadGen transport [--seconds N] [--concurrency N] [--streams N] [--payload BYTES] [--address URL]");
+    Console.Error.WriteLine("       Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4] [--runs N] [--server-pid PID]");
     return 2;
 }
 

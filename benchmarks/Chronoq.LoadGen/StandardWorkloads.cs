@@ -1,0 +1,274 @@
+using System.Diagnostics;
+using System.Globalization;
+using Chronoq.Protocol.V1;
+using Chronoq.Sdk;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+
+namespace Chronoq.LoadGen;
+
+/// <summary>
+/// The standard queue workloads (issue 3), run through the SDK against any running server so the
+/// results compare with other queues measured the same way: W1 enqueue 50,000 jobs × 100 B
+/// (PutBatch of 500, and unbatched Put from 32 producers); W2 drain them 32-way (streaming Reserve
+/// + Delete, coalesced into DeleteBatch by the client); W3 lateness of 10,000 jobs delayed 1–10 s;
+/// W4 server memory per pending delayed job (200,000 jobs delayed 1 h, the server's RSS read from
+/// /proc, so the server must run on this machine). Each workload: one warm-up run, then the median
+/// of the measured runs. Every run uses a fresh topic.
+/// </summary>
+internal sealed class StandardWorkloads
+{
+    private const int W1Jobs = 50_000;
+    private const int BodyBytes = 100;
+    private const int BatchSize = 500;
+    private const int Concurrency = 32;
+    private const int W3Jobs = 10_000;
+    private const int W4Jobs = 200_000;
+
+    private static readonly ByteString Body = ByteString.CopyFrom(new byte[BodyBytes]);
+    private readonly Uri _address;
+    private readonly int _runs;
+    private readonly int? _serverPid;
+    private readonly string _prefix = "lg-" + Guid.NewGuid().ToString("N")[..8];
+    private int _topicSeq;
+
+    public StandardWorkloads(Uri address, int runs, int? serverPid)
+    {
+        _address = address;
+        _runs = runs;
+        _serverPid = serverPid;
+    }
+
+    public async Task RunAsync(IReadOnlyCollection<string> which)
+    {
+        await using var batching = new ChronoqClient(new ChronoqClientOptions { Address = _address });
+        await using var unary = new ChronoqClient(new ChronoqClientOptions { Address = _address, EnableBatching = false });
+        if (which.Contains("W1") || which.Contains("W2"))
+        {
+            var batched = new List<double>();
+            var unbatched = new List<double>();
+            var drained = new List<double>();
+            for (var run = 0; run <= _runs; run++)
+            {
+                var topic = NextTopic();
+                var b = await EnqueueBatchedAsync(batching, topic);
+                var u = await EnqueueUnbatchedAsync(unary, NextTopic());
+                var d = await DrainAsync(batching, topic);
+                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W1 batched {b:F0} jobs/s, W1 unbatched {u:F0} jobs/s, W2 drain {d:F0} jobs/s"));
+                if (run > 0)
+                {
+                    batched.Add(b);
+                    unbatched.Add(u);
+                    drained.Add(d);
+                }
+
+                // The unbatched run's jobs are drained too, unmeasured, so the server holds nothing between runs.
+                await DrainAsync(batching, $"{_prefix}-{_topicSeq}");
+            }
+
+            Console.WriteLine(Invariant($"W1 enqueue {W1Jobs} x {BodyBytes} B, PutBatch of {BatchSize} ({Concurrency} producers): median {Median(batched):F0} jobs/s"));
+            Console.WriteLine(Invariant($"W1 enqueue {W1Jobs} x {BodyBytes} B, unbatched Put, {Concurrency} producers: median {Median(unbatched):F0} jobs/s"));
+            Console.WriteLine(Invariant($"W2 drain {W1Jobs}, {Concurrency} Reserve streams (prefetch 1) + Delete coalesced into DeleteBatch: median {Median(drained):F0} jobs/s"));
+        }
+
+        if (which.Contains("W3"))
+        {
+            var p50 = new List<double>();
+            var p99 = new List<double>();
+            var max = new List<double>();
+            for (var run = 0; run <= _runs; run++)
+            {
+                var (a, b, c) = await LatenessAsync(batching, NextTopic());
+                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W3 lateness p50 {a:F2} ms, p99 {b:F2} ms, max {c:F2} ms"));
+                if (run > 0)
+                {
+                    p50.Add(a);
+                    p99.Add(b);
+                    max.Add(c);
+                }
+            }
+
+            Console.WriteLine(Invariant($"W3 lateness of {W3Jobs} jobs delayed uniform 1-10 s (client receive time - ready_at): median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms, max {Median(max):F2} ms"));
+        }
+
+        if (which.Contains("W4"))
+        {
+            if (_serverPid is not { } pid)
+            {
+                Console.WriteLine("W4 skipped: pass --server-pid PID of a server running on this machine");
+                return;
+            }
+
+            var perJob = new List<double>();
+            for (var run = 0; run <= _runs; run++)
+            {
+                var bytes = await MemoryPerDelayedJobAsync(batching, NextTopic(), pid);
+                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W4 {bytes:F0} B of server RSS per pending delayed job"));
+                if (run > 0)
+                {
+                    perJob.Add(bytes);
+                }
+            }
+
+            Console.WriteLine(Invariant($"W4 server RSS growth per pending delayed job ({W4Jobs} jobs x {BodyBytes} B delayed 1 h): median {Median(perJob):F0} B"));
+        }
+    }
+
+    private static async Task<double> EnqueueBatchedAsync(ChronoqClient client, string topic)
+    {
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Parallel(async () =>
+        {
+            while (Interlocked.Increment(ref next) < W1Jobs / BatchSize)
+            {
+                var jobs = new PutRequest[BatchSize];
+                for (var i = 0; i < jobs.Length; i++)
+                {
+                    jobs[i] = new PutRequest { Topic = topic, Body = Body };
+                }
+
+                await client.PutBatchAsync(jobs);
+            }
+        });
+        return W1Jobs / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> EnqueueUnbatchedAsync(ChronoqClient client, string topic)
+    {
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Parallel(async () =>
+        {
+            while (Interlocked.Increment(ref next) < W1Jobs)
+            {
+                await client.PutAsync(new PutRequest { Topic = topic, Body = Body });
+            }
+        });
+        return W1Jobs / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<double> DrainAsync(ChronoqClient client, string topic)
+    {
+        var done = 0;
+        using var finished = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var watch = Stopwatch.StartNew();
+        await Parallel(async () =>
+        {
+            try
+            {
+                await foreach (var job in client.ReserveAsync(topic, new ReserveOptions { Prefetch = 1 }, finished.Token))
+                {
+                    await job.DeleteAsync(CancellationToken.None);
+                    if (Interlocked.Increment(ref done) == W1Jobs)
+                    {
+                        await finished.CancelAsync();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (finished.IsCancellationRequested)
+            {
+            }
+        });
+        if (done < W1Jobs)
+        {
+            throw new TimeoutException($"drained only {done} of {W1Jobs} jobs in 5 minutes");
+        }
+
+        return W1Jobs / watch.Elapsed.TotalSeconds;
+    }
+
+    private static async Task<(double P50, double P99, double Max)> LatenessAsync(ChronoqClient client, string topic)
+    {
+        var random = new Random(7);
+        var jobs = new PutRequest[W3Jobs];
+        for (var i = 0; i < jobs.Length; i++)
+        {
+            jobs[i] = new PutRequest { Topic = topic, Body = Body, Delay = Duration.FromTimeSpan(TimeSpan.FromMilliseconds(random.Next(1_000, 10_001))) };
+        }
+
+        var lateness = new double[W3Jobs];
+        var done = 0;
+        using var finished = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var consumers = Parallel(async () =>
+        {
+            try
+            {
+                await foreach (var job in client.ReserveAsync(topic, new ReserveOptions { Prefetch = 16 }, finished.Token))
+                {
+                    var late = (DateTimeOffset.UtcNow - job.Job.ReadyAt.ToDateTimeOffset()).TotalMilliseconds;
+                    await job.DeleteAsync(CancellationToken.None);
+                    var at = Interlocked.Increment(ref done);
+                    lateness[at - 1] = late;
+                    if (at == W3Jobs)
+                    {
+                        await finished.CancelAsync();
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (finished.IsCancellationRequested)
+            {
+            }
+        }, workers: 4);
+        for (var i = 0; i < W3Jobs; i += BatchSize)
+        {
+            await client.PutBatchAsync(jobs[i..Math.Min(i + BatchSize, W3Jobs)]);
+        }
+
+        await consumers;
+        if (done < W3Jobs)
+        {
+            throw new TimeoutException($"received only {done} of {W3Jobs} delayed jobs within 60 s");
+        }
+
+        Array.Sort(lateness);
+        return (lateness[W3Jobs / 2], lateness[(int)(W3Jobs * 0.99) - 1], lateness[^1]);
+    }
+
+    private static async Task<double> MemoryPerDelayedJobAsync(ChronoqClient client, string topic, int pid)
+    {
+        var before = RssBytes(pid);
+        var next = -1;
+        await Parallel(async () =>
+        {
+            while (Interlocked.Increment(ref next) < W4Jobs / BatchSize)
+            {
+                var jobs = new PutRequest[BatchSize];
+                for (var i = 0; i < jobs.Length; i++)
+                {
+                    jobs[i] = new PutRequest { Topic = topic, Body = Body, Delay = Duration.FromTimeSpan(TimeSpan.FromHours(1)) };
+                }
+
+                await client.PutBatchAsync(jobs);
+            }
+        }, workers: 4);
+        await Task.Delay(TimeSpan.FromSeconds(2)); // let the server's gen0 garbage from the calls settle
+        return (RssBytes(pid) - before) / (double)W4Jobs;
+    }
+
+    private static long RssBytes(int pid)
+    {
+        foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+            }
+        }
+
+        throw new InvalidOperationException($"no VmRSS for process {pid}");
+    }
+
+    private static Task Parallel(Func<Task> worker, int workers = Concurrency) =>
+        Task.WhenAll(Enumerable.Range(0, workers).Select(_ => Task.Run(worker)));
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values[values.Count / 2];
+    }
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+
+    private string NextTopic() => $"{_prefix}-{++_topicSeq}";
+}
