@@ -25,7 +25,10 @@ COPY --from=build /app ./
 COPY --from=build /cli /opt/chronoq-cli/
 RUN ln -s /opt/chronoq-cli/chronoq /usr/local/bin/chronoq
 # Inside a container the endpoints must listen on all interfaces; the defaults bind loopback only.
+# Listening beyond loopback without API keys is refused unless allowed explicitly: the image allows it
+# so it runs out of the box on a private network; set Chronoq__Auth__Enabled=true and keys otherwise.
 ENV Chronoq__GrpcUrl=http://0.0.0.0:50051 \
+    Chronoq__Auth__AllowUnauthenticated=true \
     Chronoq__HttpUrl=http://0.0.0.0:8080 \
     Chronoq__ShutdownTimeout=00:00:25 \
     DOTNET_gcServer=0

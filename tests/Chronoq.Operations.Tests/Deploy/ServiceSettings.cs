@@ -63,6 +63,9 @@ internal static class ServiceSettings
         AddSection(keys, ChronoqOperationsOptions.SectionName, typeof(ChronoqOperationsOptions));
         AddSection(keys, ChronoqStorageOptions.SectionName, typeof(ChronoqStorageOptions));
         AddSection(keys, "Chronoq:Engine", typeof(EngineOptions));
+        AddSection(keys, Chronoq.Service.Security.ChronoqAuthOptions.SectionName, typeof(Chronoq.Service.Security.ChronoqAuthOptions));
+        AddSection(keys, Chronoq.Service.Security.ChronoqLimitsOptions.SectionName, typeof(Chronoq.Service.Security.ChronoqLimitsOptions));
+        AddSection(keys, Chronoq.Service.Security.ChronoqClientCertificateOptions.SectionName, typeof(Chronoq.Service.Security.ChronoqClientCertificateOptions));
         // Bound, then overwritten from ConnectionStrings:Chronoq: setting it under the section does nothing.
         keys.Remove($"{ChronoqStorageOptions.SectionName}:{nameof(ChronoqStorageOptions.ConnectionString)}");
         return keys;
