@@ -245,6 +245,7 @@ public sealed class ChronoqEngine : IAsyncDisposable
         await _core.Post(command).ConfigureAwait(false);
         var status = command.Status;
         _core.Return(command);
+        Telemetry.EngineMetrics.RecordBuryIf(status.IsOk);
         return status;
     }
 

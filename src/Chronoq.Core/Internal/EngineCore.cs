@@ -346,6 +346,7 @@ internal sealed class EngineCore
         CatchUpTime();
         Dispatch();
         ArmTimer();
+        Telemetry.EngineMetrics.PublishWheelSize(_wheel.Count);
         FlushAnswers();
     }
 
@@ -404,6 +405,7 @@ internal sealed class EngineCore
         if (_batch.Mutations.Count > 0)
         {
             _batch.IdHighWater = _lastId;
+            using var commitMeasurement = Telemetry.EngineMetrics.StartCommit(_batch.Mutations.Count);
             try
             {
                 var commit = _store.CommitAsync(_batch, CancellationToken.None);
@@ -1382,6 +1384,7 @@ internal sealed class EngineCore
     {
         Detach(slot);
         ref var job = ref _table.Slots[slot];
+        Telemetry.EngineMetrics.RecordLateness(_topics[job.Topic].Name, _nowMs - job.ReadyAtMs);
         ref var extra = ref _table.Extra(slot);
         extra.Reserves++;
         extra.Token = ++_lastToken;

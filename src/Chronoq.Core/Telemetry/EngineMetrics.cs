@@ -74,8 +74,14 @@ public static class EngineMetrics
     /// <summary>Publishes how many timers the wheel holds; called by the engine loop once per turn (a plain store).</summary>
     public static void PublishWheelSize(int timers) => Volatile.Write(ref s_wheelSize, timers);
 
-    /// <summary>Records one job buried (after its Bury was made durable).</summary>
-    public static void RecordBury() => Buried.Add(1);
+    /// <summary>Records one job buried when <paramref name="buried"/> (the Bury was made durable); nothing otherwise.</summary>
+    public static void RecordBuryIf(bool buried)
+    {
+        if (buried)
+        {
+            Buried.Add(1);
+        }
+    }
 
     /// <summary>Records a delivery <paramref name="latenessMs"/> milliseconds after the job became ready; negative (reserved early by id) is not lateness and is skipped.</summary>
     public static void RecordLateness(string topic, long latenessMs)

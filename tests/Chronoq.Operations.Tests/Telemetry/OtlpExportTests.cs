@@ -57,14 +57,21 @@ public sealed class OtlpExportTests
             Assert.NotNull(pipeline.Tracing);
             Assert.NotNull(pipeline.Metrics);
             await using var client = new ChronoqClient(ChronoqClientOptions.Default with { Address = server.GrpcAddress, EnableBatching = false });
-            await client.PutAsync("otlp", "x"u8.ToArray());
+            await client.PutAsync("otlp-topic", "x"u8.ToArray());
+
+            // Metrics flow on their own every export interval: the job gauge of the new topic arrives while the server runs.
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            while (!collector.Bodies("/v1/metrics").Any(static body => body.Contains("chronoq.jobs", StringComparison.Ordinal) && body.Contains("otlp-topic", StringComparison.Ordinal)))
+            {
+                await Task.Delay(50, wait.Token);
+            }
         }
 
         // Stopping disposes the providers, which flushes what is still buffered.
         var traces = collector.Bodies("/v1/traces");
         var metrics = collector.Bodies("/v1/metrics");
         Assert.True(traces.Any(body => body.Contains("chronoq.v1.Chronoq/Put", StringComparison.Ordinal) && body.Contains("chronoq-under-test", StringComparison.Ordinal)), $"no Put span among: {collector.Describe()}");
-        Assert.True(metrics.Any(body => body.Contains("chronoq.jobs", StringComparison.Ordinal)), $"no chronoq.jobs metric among: {collector.Describe()}");
+        Assert.True(metrics.Any(body => body.Contains("chronoq.timer_wheel.size", StringComparison.Ordinal)), $"no wheel-size metric among: {collector.Describe()}");
     }
 
     /// <summary>An OTLP/HTTP receiver on loopback that keeps every request body (protobuf; strings inside are plain UTF-8).</summary>

@@ -65,7 +65,11 @@ internal sealed class OpenTelemetryPipeline : IDisposable
                 .AddMeter(ChronoqInstrumentation.MeterName, NpgsqlSource)
                 .AddOtlpExporter()
                 .Build();
-            _refresh = time.CreateTimer(static state => _ = ((TopicStatsPublisher)state!).RefreshAsync(CancellationToken.None), publisher, TimeSpan.Zero, TopicStatsRefreshInterval);
+            // Never staler than one export interval, when that is shorter than the default refresh.
+            var refresh = int.TryParse(configuration[OpenTelemetryEnvironment.MetricExportInterval], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var exportMs) && exportMs > 0
+                ? TimeSpan.FromMilliseconds(Math.Min(exportMs, TopicStatsRefreshInterval.TotalMilliseconds))
+                : TopicStatsRefreshInterval;
+            _refresh = time.CreateTimer(static state => _ = ((TopicStatsPublisher)state!).RefreshAsync(CancellationToken.None), publisher, TimeSpan.Zero, refresh);
         }
 
         TelemetryLog.ExportOn(logger, traces, metrics, ServiceName);
