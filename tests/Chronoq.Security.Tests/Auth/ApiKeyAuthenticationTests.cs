@@ -212,6 +212,27 @@ public sealed class ApiKeyAuthenticationTests : IAsyncLifetime
         Assert.Equal(1u, (await admin.GetTopicStatsAsync("billing.batchdel", Token)).Reserved);
     }
 
+    [Theory]
+    [InlineData("team-a.jobs", true)]
+    [InlineData("team-.jobs", true)]
+    [InlineData("team-a.b.jobs", true)]
+    [InlineData("team-a.job", false)]
+    [InlineData("xteam-a.jobs", false)]
+    [InlineData("team-a.jobs.x", false)]
+    public async Task Put_GrantWithInnerWildcard_MatchesOnlyThePattern(string topic, bool allowed)
+    {
+        await using var producer = Client(GrantingKey(out _, "produce", "team-*.jobs"));
+        if (allowed)
+        {
+            Assert.True((await producer.PutAsync(topic, Body, cancellationToken: Token)).Id > 0);
+        }
+        else
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(() => producer.PutAsync(topic, Body, cancellationToken: Token));
+            Assert.Equal(StatusCode.PermissionDenied, error.StatusCode);
+        }
+    }
+
     [Fact]
     public async Task StatsAndListTopics_AdminOnEveryTopic_Succeed()
     {
