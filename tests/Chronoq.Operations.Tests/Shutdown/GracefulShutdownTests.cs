@@ -7,7 +7,7 @@ using Chronoq.Testing.Postgres;
 namespace Chronoq.Operations.Tests.Shutdown;
 
 /// <summary>SIGTERM to a real server process with open Reserve streams and commits in flight.</summary>
-[Collection(ShutdownCollection.Name)]
+[Collection(PostgresCollection.Name)]
 public sealed class GracefulShutdownTests(PostgresCluster postgres)
 {
     /// <summary>Long, so a shutdown that merely waits it out is told apart from one that drains promptly.</summary>

@@ -2,9 +2,9 @@ using Chronoq.Testing.Postgres;
 
 namespace Chronoq.Operations.Tests.Shutdown;
 
-/// <summary>One throwaway PostgreSQL cluster for the shutdown tests; one database per test.</summary>
+/// <summary>One throwaway PostgreSQL cluster for the tests that need durable storage; one database per test.</summary>
 [CollectionDefinition(Name)]
-public sealed class ShutdownCollection : ICollectionFixture<PostgresCluster>
+public sealed class PostgresCollection : ICollectionFixture<PostgresCluster>
 {
-    public const string Name = "shutdown-postgres";
+    public const string Name = "operations-postgres";
 }

@@ -1,0 +1,39 @@
+using Chronoq.Operations.Tests.Shutdown;
+using Chronoq.Protocol.V1;
+using Chronoq.Sdk;
+using Chronoq.Service.Storage;
+using Chronoq.Testing;
+using Chronoq.Testing.Postgres;
+using Google.Protobuf;
+
+namespace Chronoq.Operations.Tests.Telemetry;
+
+/// <summary>The storage commit histograms, which only a durable store moves. (No other in-process test here commits to PostgreSQL.)</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CommitMetricsTests(PostgresCluster postgres)
+{
+    [Fact]
+    public async Task Metrics_AfterDurablePuts_CountCommitsTheirSizesAndDurations()
+    {
+        var database = await postgres.CreateDatabaseAsync("metrics");
+        await using var server = await LoopbackServer.StartAsync(options =>
+            options.Configuration["ConnectionStrings:" + ChronoqStorageOptions.ConnectionStringName] = database);
+        await using var client = new ChronoqClient(ChronoqClientOptions.Default with { Address = server.GrpcAddress, EnableBatching = false, DefaultDeadline = TimeSpan.FromSeconds(15) });
+        using var http = new HttpClient();
+        var before = await PrometheusScrape.GetAsync(http, server.HttpAddress);
+
+        await client.PutBatchAsync(Enumerable.Range(0, 5).Select(i => new PutRequest { Topic = "commits", Body = ByteString.CopyFromUtf8($"b{i}") }));
+        await client.PutAsync("commits", "single"u8.ToArray());
+        var after = await PrometheusScrape.GetAsync(http, server.HttpAddress);
+
+        double Delta(string series) => after.Value(series) - before.Value(series);
+        Assert.True(Delta("chronoq_storage_commit_batch_size_count") >= 2, after.Text);
+        Assert.True(Delta("chronoq_storage_commit_batch_size_sum") >= 6, after.Text);
+        // The batch of five lands in the (4, 8] bucket.
+        Assert.True(Delta("chronoq_storage_commit_batch_size_bucket{le=\"8\"}") - Delta("chronoq_storage_commit_batch_size_bucket{le=\"4\"}") >= 1, after.Text);
+        Assert.Equal(Delta("chronoq_storage_commit_batch_size_count"), Delta("chronoq_storage_commit_duration_seconds_count"));
+        Assert.True(Delta("chronoq_storage_commit_duration_seconds_sum") > 0, after.Text);
+        Assert.Contains("# TYPE chronoq_storage_commit_duration_seconds histogram\n", after.Text, StringComparison.Ordinal);
+        Assert.Equal(6, after.Value("chronoq_jobs{chronoq_job_state=\"ready\",chronoq_topic=\"commits\"}"));
+    }
+}
