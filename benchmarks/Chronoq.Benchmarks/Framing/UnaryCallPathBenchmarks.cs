@@ -13,8 +13,10 @@ namespace Chronoq.Benchmarks.Framing;
 /// <summary>
 /// The server side of one unary call without sockets or Kestrel: the dispatcher (protocol checks,
 /// routing) and the unary handler (limits, deadline, decode, handler, encode, status trailers),
-/// on a reused <see cref="DefaultHttpContext"/> whose body already holds the request frame. What
-/// remains per call is the transport's own work, so its allocations are exact.
+/// on a reused <see cref="DefaultHttpContext"/> whose body already holds the request frame (and,
+/// with <see cref="EndArrivesLater"/>, whose end of stream comes only after the handler started
+/// reading, the async path). What remains per call is the transport's own work, so its
+/// allocations are exact.
 /// </summary>
 [MemoryDiagnoser]
 public class UnaryCallPathBenchmarks
@@ -31,6 +33,10 @@ public class UnaryCallPathBenchmarks
     /// <summary>Whether the call carries a grpc-timeout (so a deadline timer is armed).</summary>
     [Params(false, true)]
     public bool WithDeadline { get; set; }
+
+    /// <summary>Whether the request's end of stream arrives only after the handler started reading (the async path).</summary>
+    [Params(false, true)]
+    public bool EndArrivesLater { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -71,7 +77,9 @@ public class UnaryCallPathBenchmarks
     public Task Dispatch()
     {
         Reset();
-        return _dispatcher.InvokeAsync(_context, static _ => Task.CompletedTask);
+        var call = _dispatcher.InvokeAsync(_context, static _ => Task.CompletedTask);
+        _requestBody.ArriveEnd();
+        return call;
     }
 
     /// <summary>The handler alone (no content-type, method or path checks).</summary>
@@ -79,12 +87,14 @@ public class UnaryCallPathBenchmarks
     public Task Handle()
     {
         Reset();
-        return _handler.HandleAsync(_context);
+        var call = _handler.HandleAsync(_context);
+        _requestBody.ArriveEnd();
+        return call;
     }
 
     private void Reset()
     {
-        _requestBody.Rewind();
+        _requestBody.Rewind(EndArrivesLater);
         _context.Response.Headers.Clear();
         _trailers.Clear();
     }

@@ -18,13 +18,39 @@ internal static class RequestMessages
             ThrowFor(first.Status, first.DeclaredLength, maxMessageSize);
         }
 
-        var next = await GrpcFraming.ReadMessageAsync(reader, parser, maxMessageSize, cancellationToken).ConfigureAwait(false);
-        if (next.Status != GrpcFrameReadStatus.EndOfStream)
+        // The end of the stream: the client's END_STREAM often arrives after the handler started,
+        // so this wait is usually asynchronous. Waiting here rather than through ReadMessageAsync
+        // saves that method's state machine (one allocation per call). Bytes after the message go
+        // through ReadMessageAsync after all, so an extra message or a bad prefix ends the call
+        // exactly as before.
+        while (true)
         {
-            throw new RpcException(StatusCode.Internal, "Additional data after the request message.");
-        }
+            var result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            if (result.IsCanceled)
+            {
+                throw new OperationCanceledException("The read was cancelled.");
+            }
 
-        return first.Message!;
+            var buffer = result.Buffer;
+            if (!buffer.IsEmpty)
+            {
+                reader.AdvanceTo(buffer.Start);
+                var next = await GrpcFraming.ReadMessageAsync(reader, parser, maxMessageSize, cancellationToken).ConfigureAwait(false);
+                if (next.Status != GrpcFrameReadStatus.EndOfStream)
+                {
+                    throw new RpcException(StatusCode.Internal, "Additional data after the request message.");
+                }
+
+                return first.Message!;
+            }
+
+            // Nothing yet: mark it examined so the next read waits for new bytes or the end.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+            if (result.IsCompleted)
+            {
+                return first.Message!;
+            }
+        }
     }
 
     [DoesNotReturn]
