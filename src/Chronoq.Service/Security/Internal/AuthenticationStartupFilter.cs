@@ -1,15 +1,30 @@
+using System.Net;
+using Chronoq.Service.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Chronoq.Service.Security.Internal;
 
-/// <summary>Puts <see cref="AuthenticationMiddleware"/> first in the pipeline, ahead of the gRPC dispatcher the host adds.</summary>
+/// <summary>
+/// Puts <see cref="AuthenticationMiddleware"/> first in the pipeline, ahead of the gRPC dispatcher
+/// the host adds, and says at start-up when the queue is open to the network on purpose.
+/// </summary>
 internal sealed class AuthenticationStartupFilter : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        var middleware = app.ApplicationServices.GetRequiredService<AuthenticationMiddleware>();
+        var services = app.ApplicationServices;
+        var auth = services.GetRequiredService<IOptions<ChronoqAuthOptions>>().Value;
+        var grpcUrl = services.GetRequiredService<IOptions<ChronoqOptions>>().Value.GrpcUrl;
+        if (!auth.Enabled && EndpointAddress.TryParse(grpcUrl, out var address) && !address.IsLocalhost && !(address.Ip is { } ip && IPAddress.IsLoopback(ip) && !ip.Equals(IPAddress.IPv6Any)))
+        {
+            SecurityLog.OpenToNetwork(services.GetRequiredService<ILoggerFactory>().CreateLogger("Chronoq.Service.Security"), grpcUrl);
+        }
+
+        var middleware = services.GetRequiredService<AuthenticationMiddleware>();
         app.Use(middleware.InvokeAsync);
         next(app);
     };
