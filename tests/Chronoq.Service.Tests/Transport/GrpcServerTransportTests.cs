@@ -238,6 +238,58 @@ public sealed class GrpcServerTransportTests
     }
 
     [Fact]
+    public async Task Unary_TwoMessages_Internal()
+    {
+        var ct = TestServer.Timeout();
+        await using var server = await TestServer.StartAsync();
+        using var client = new RawGrpcClient(server.GrpcAddress);
+        var frame = RawGrpcClient.Frame(new EchoRequest { Text = "x" });
+
+        using var call = await client.SendBytesAsync(TestService.EchoPath, [.. frame, .. frame], ct);
+
+        Assert.Equal(StatusCode.Internal, (await call.ReadStatusAsync(ct)).Status);
+        await TestServer.AssertServesAsync(client, ct);
+    }
+
+    [Fact]
+    public async Task Unary_SecondMessageInLaterDataFrame_Internal()
+    {
+        var ct = TestServer.Timeout();
+        await using var server = await TestServer.StartAsync();
+        using var client = new RawGrpcClient(server.GrpcAddress);
+        var content = new DuplexContent();
+
+        // The request message, then (in its own DATA frame, before END_STREAM) a second one: the
+        // server is by then waiting for the end of the stream and must refuse what came instead.
+        var sending = client.SendAsync(TestService.EchoPath, content, ct);
+        await content.WriteAsync(new EchoRequest { Text = "first" });
+        await content.WriteAsync(new EchoRequest { Text = "second" });
+        content.Complete();
+        using var call = await sending;
+
+        Assert.Equal(StatusCode.Internal, (await call.ReadStatusAsync(ct)).Status);
+        await TestServer.AssertServesAsync(client, ct);
+    }
+
+    [Fact]
+    public async Task Unary_EndOfStreamInLaterDataFrame_Ok()
+    {
+        var ct = TestServer.Timeout();
+        await using var server = await TestServer.StartAsync();
+        using var client = new RawGrpcClient(server.GrpcAddress);
+        var content = new DuplexContent();
+
+        // The message goes out first, END_STREAM only afterwards in an empty DATA frame.
+        var sending = client.SendAsync(TestService.EchoPath, content, ct);
+        await content.WriteAsync(new EchoRequest { Text = "x" });
+        content.Complete();
+        using var call = await sending;
+
+        Assert.Equal(StatusCode.OK, (await call.ReadStatusAsync(ct)).Status);
+        await TestServer.AssertServesAsync(client, ct);
+    }
+
+    [Fact]
     public async Task Unary_InvalidProtobuf_Internal()
     {
         var ct = TestServer.Timeout();
