@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Chronoq.Core.Telemetry;
 using Chronoq.Operations.Tests.Shutdown;
 using Chronoq.Protocol.V1;
 using Chronoq.Sdk;
@@ -35,5 +38,26 @@ public sealed class CommitMetricsTests(PostgresCluster postgres)
         Assert.True(Delta("chronoq_storage_commit_duration_seconds_sum") > 0, after.Text);
         Assert.Contains("# TYPE chronoq_storage_commit_duration_seconds histogram\n", after.Text, StringComparison.Ordinal);
         Assert.Equal(6, after.Value("chronoq_jobs{chronoq_job_state=\"ready\",chronoq_topic=\"commits\"}"));
+    }
+
+    [Fact]
+    public async Task DurablePut_IsTracedAsACommitSpanWithItsBatchSize()
+    {
+        var spans = new ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = static source => source.Name == ChronoqInstrumentation.ActivitySourceName,
+            Sample = static (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Enqueue,
+        };
+        ActivitySource.AddActivityListener(listener);
+        var database = await postgres.CreateDatabaseAsync("spans");
+        await using var server = await LoopbackServer.StartAsync(options =>
+            options.Configuration["ConnectionStrings:" + ChronoqStorageOptions.ConnectionStringName] = database);
+        await using var client = new ChronoqClient(ChronoqClientOptions.Default with { Address = server.GrpcAddress, EnableBatching = false, DefaultDeadline = TimeSpan.FromSeconds(15) });
+
+        await client.PutBatchAsync(Enumerable.Range(0, 3).Select(i => new PutRequest { Topic = "spans", Body = ByteString.CopyFromUtf8($"b{i}") }));
+
+        Assert.Contains(spans, span => span.DisplayName == "chronoq.storage.commit" && Equals(span.GetTagItem("chronoq.storage.commit.batch_size"), 3));
     }
 }
