@@ -92,8 +92,10 @@ public static class ChronoqHost
 
         var hostLogger = provider.GetRequiredService<ILoggerFactory>().CreateLogger("Chronoq.Service");
         var health = provider.GetRequiredService<HealthStatusRegistry>();
+        // The engine host recovers before Kestrel starts, so by now the store is chosen and open.
+        var engineHost = provider.GetService<ChronoqEngineHost>();
         app.Lifetime.ApplicationStarted.Register(() =>
-            HostLog.Started(hostLogger, Version, endpoints.GrpcAddress, "HTTP/2", endpoints.HttpAddress));
+            HostLog.Started(hostLogger, Version, endpoints.GrpcAddress, "HTTP/2", endpoints.HttpAddress, engineHost?.StorageKind ?? "none"));
         app.Lifetime.ApplicationStopping.Register(() =>
         {
             HostLog.Stopping(hostLogger);
