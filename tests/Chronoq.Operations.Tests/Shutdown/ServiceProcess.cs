@@ -127,6 +127,6 @@ internal sealed partial class ServiceProcess : IDisposable
         }
     }
 
-    [GeneratedRegex(@"listening: gRPC on (\S+) \(.*\), HTTP on (\S+?)\.?$")]
+    [GeneratedRegex(@"listening: gRPC on (\S+) \(.*\), HTTP on (\S+?);")]
     private static partial Regex Listening();
 }
