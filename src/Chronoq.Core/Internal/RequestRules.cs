@@ -138,9 +138,19 @@ internal static class RequestRules
             }
         }
 
-        if (job.Key is { Length: > 0 } key && key.Length > options.MaxKeyLength)
+        if (job.Key is { Length: > 0 } key)
         {
-            return EngineStatus.Invalid($"{prefix}key is longer than {options.MaxKeyLength} characters");
+            if (key.Length > options.MaxKeyLength)
+            {
+                return EngineStatus.Invalid($"{prefix}key is longer than {options.MaxKeyLength} characters");
+            }
+
+            // U+0000 cannot be stored in a PostgreSQL text column: let through, it would fail the
+            // whole group commit, and so every other caller's work in it, not just this request.
+            if (key.Contains('\0', StringComparison.Ordinal))
+            {
+                return EngineStatus.Invalid($"{prefix}key must not contain the character U+0000");
+            }
         }
 
         if (job.Headers is { } headers)
@@ -150,6 +160,12 @@ internal static class RequestRules
                 if (string.IsNullOrEmpty(header.Key))
                 {
                     return EngineStatus.Invalid($"{prefix}headers has an empty name");
+                }
+
+                // Same reason as for the key: headers are stored as jsonb, which has no U+0000.
+                if (header.Key.Contains('\0', StringComparison.Ordinal) || header.Value.Contains('\0', StringComparison.Ordinal))
+                {
+                    return EngineStatus.Invalid($"{prefix}headers must not contain the character U+0000");
                 }
             }
         }

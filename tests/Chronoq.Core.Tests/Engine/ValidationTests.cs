@@ -28,6 +28,31 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task Put_KeyWithNulCharacter_InvalidNamingKey()
+    {
+        await using var h = await EngineHarness.StartAsync();
+        var result = await EngineHarness.Wait(h.Engine.PutAsync(new JobSpec { Topic = "t", Key = "a\0b" }));
+        Assert.Equal(ErrorCode.InvalidArgument, result.Status.Code);
+        Assert.StartsWith("key", result.Status.Message);
+    }
+
+    [Theory]
+    [InlineData("na\0me", "value")]
+    [InlineData("name", "val\0ue")]
+    public async Task PutBatch_HeaderWithNulCharacter_InvalidNamingHeaders(string name, string value)
+    {
+        await using var h = await EngineHarness.StartAsync();
+        var jobs = new[]
+        {
+            new JobSpec { Topic = "t" },
+            new JobSpec { Topic = "t", Headers = new Dictionary<string, string> { [name] = value } },
+        };
+        var result = await EngineHarness.Wait(h.Engine.PutBatchAsync(jobs));
+        Assert.Equal(ErrorCode.InvalidArgument, result.Status.Code);
+        Assert.StartsWith("jobs[1].headers", result.Status.Message);
+    }
+
+    [Fact]
     public async Task Put_AllowedPunctuation_Ok()
     {
         await using var h = await EngineHarness.StartAsync();
