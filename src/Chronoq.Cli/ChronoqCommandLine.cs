@@ -14,6 +14,7 @@ public static class ChronoqCommandLine
         var root = new RootCommand("Operate a Chronoq server: put and reserve jobs, inspect, kick, pause, watch.");
         root.Options.Add(context.Address);
         root.Options.Add(context.Deadline);
+        root.Options.Add(context.ApiKey);
         root.Subcommands.Add(PutCommand.Create(context));
         root.Subcommands.Add(ReserveCommand.Create(context));
         root.Subcommands.Add(DeleteCommand.Create(context));

@@ -8,13 +8,16 @@ namespace Chronoq.Cli;
 
 /// <summary>
 /// What every command shares: the console it writes to, the error writer, the global options
-/// (<c>--address</c>, <c>--deadline</c>) and the one place a server failure becomes a message and
+/// (<c>--address</c>, <c>--deadline</c>, <c>--api-key</c>) and the one place a server failure becomes a message and
 /// an exit code.
 /// </summary>
 public sealed class CliContext
 {
     /// <summary>The environment variable that sets the default server address.</summary>
     public const string AddressVariable = "CHRONOQ_ADDRESS";
+
+    /// <summary>The environment variable that sets the default API key.</summary>
+    public const string ApiKeyVariable = "CHRONOQ_API_KEY";
 
     /// <summary>The address used when neither <c>--address</c> nor <see cref="AddressVariable"/> is given.</summary>
     public const string DefaultAddress = "http://127.0.0.1:50051";
@@ -48,6 +51,17 @@ public sealed class CliContext
         CustomParser = Durations.Parse,
     };
 
+    /// <summary>
+    /// The API key for a server with authentication enabled, sent as a bearer token. The environment
+    /// variable is the better place for it: a command-line argument shows in the process list.
+    /// </summary>
+    public Option<string?> ApiKey { get; } = new("--api-key")
+    {
+        Description = $"The API key to authenticate with (default: ${ApiKeyVariable}, else none).",
+        Recursive = true,
+        DefaultValueFactory = static _ => Environment.GetEnvironmentVariable(ApiKeyVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment : null,
+    };
+
     /// <summary>Runs a command's body with a client for the chosen server, turning a server failure into a message and <see cref="ExitCodes.Failed"/>.</summary>
     public async Task<int> RunAsync(ParseResult parse, CancellationToken cancellationToken, Func<ChronoqClient, CancellationToken, Task<int>> body)
     {
@@ -68,6 +82,17 @@ public sealed class CliContext
             DefaultDeadline = parse.GetValue(Deadline) ?? ChronoqClientOptions.Default.DefaultDeadline,
             MaxCallAttempts = 1,
         };
+        if (parse.GetValue(ApiKey) is { } apiKey)
+        {
+            if (string.IsNullOrWhiteSpace(apiKey))
+            {
+                await Error.WriteLineAsync("error: --api-key is empty.").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+
+            options = options with { Authentication = ApiKeyAuthentication.Bearer(apiKey) };
+        }
+
         await using var client = new ChronoqClient(options);
         try
         {
