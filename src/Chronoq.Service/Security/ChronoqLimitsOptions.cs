@@ -2,7 +2,8 @@ namespace Chronoq.Service.Security;
 
 /// <summary>
 /// Connection-level limits of the gRPC and HTTP endpoints, bound from <c>Chronoq:Limits</c> and
-/// applied to Kestrel. The per-message limits live elsewhere: <c>Chronoq:MaxReceiveMessageSize</c>
+/// applied to Kestrel. The request-header limits are answered with a gRPC RESOURCE_EXHAUSTED naming
+/// the setting; Kestrel itself enforces them only as a backstop at twice the configured value. The per-message limits live elsewhere: <c>Chronoq:MaxReceiveMessageSize</c>
 /// (whole request message) and <c>Chronoq:Engine:*</c> (<c>MaxBodyBytes</c>, <c>MaxBatchItems</c>,
 /// <c>MaxTopicsPerReserve</c>, <c>MaxPrefetch</c>, <c>MaxJobs</c>).
 /// </summary>
@@ -25,7 +26,7 @@ public sealed class ChronoqLimitsOptions
     /// </summary>
     public int MaxStreamsPerConnection { get; set; } = 1000;
 
-    /// <summary>Largest total of a request's headers (HPACK-decoded), in bytes. Default 32 KiB, Kestrel's default; metadata is small.</summary>
+    /// <summary>Largest total of a request's headers (HPACK-decoded, name + value + 32 per field as HTTP/2 counts), in bytes. Default 32 KiB, Kestrel's default; metadata is small.</summary>
     public int MaxRequestHeadersTotalSize { get; set; } = 32 * 1024;
 
     /// <summary>Largest single HTTP/2 header field (name + value), in bytes. Default 16 KiB, Kestrel's default.</summary>

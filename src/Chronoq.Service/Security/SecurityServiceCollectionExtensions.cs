@@ -18,6 +18,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<ChronoqRequestAuthorizer>();
         services.AddSingleton<ApiKeyDirectory>();
         services.AddSingleton<AuthenticationMiddleware>();
+        services.AddSingleton<RequestHeaderLimitMiddleware>();
         services.AddSingleton<IStartupFilter, AuthenticationStartupFilter>();
         services.AddOptions<ChronoqLimitsOptions>().BindConfiguration(ChronoqLimitsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ChronoqLimitsOptions>, LimitsOptionsValidator>();

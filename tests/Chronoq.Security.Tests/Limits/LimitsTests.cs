@@ -169,23 +169,106 @@ public sealed class LimitsTests : IDisposable
     }
 
     [Fact]
-    public async Task Call_HeadersOverMaxRequestHeadersTotalSize_RefusedAndServerStaysUp()
+    public async Task Call_HeadersOverMaxRequestHeadersTotalSize_ResourceExhaustedNamingTheSetting()
     {
         await using var server = await StartAsync(("Chronoq:Limits:MaxRequestHeadersTotalSize", "4096"));
         using var raw = new RawGrpc(server.GrpcAddress);
-        var big = new string('x', 8192);
+
+        // Over the configured 4096 but under Kestrel's backstop (twice that), so it reaches the pipeline.
+        var reply = await raw.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-big", new string('x', 6000)));
+
+        Assert.True(reply.GrpcStatus == (int)StatusCode.ResourceExhausted, reply.ToString());
+        Assert.Contains("above Chronoq:Limits:MaxRequestHeadersTotalSize (4096)", reply.GrpcMessage, StringComparison.Ordinal);
+        Assert.Equal(0, (await raw.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-small", "ok"))).GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Call_MoreHeadersThanMaxRequestHeaderCount_ResourceExhaustedNamingTheSetting()
+    {
+        await using var server = await StartAsync(("Chronoq:Limits:MaxRequestHeaderCount", "10"));
+        using var raw = new RawGrpc(server.GrpcAddress);
+
+        var reply = await raw.CallAsync(HealthCheck, HealthRequest, Token, headers =>
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                headers.Add($"x-extra-{i}", "v");
+            }
+        });
+
+        Assert.True(reply.GrpcStatus == (int)StatusCode.ResourceExhausted, reply.ToString());
+        Assert.Contains("above Chronoq:Limits:MaxRequestHeaderCount (10)", reply.GrpcMessage, StringComparison.Ordinal);
+        Assert.Equal(0, (await raw.CallAsync(HealthCheck, HealthRequest, Token)).GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Call_HeaderOverMaxRequestHeaderFieldSize_ResourceExhaustedNamingTheSetting()
+    {
+        await using var server = await StartAsync(("Chronoq:Limits:MaxRequestHeaderFieldSize", "1024"));
+        using var raw = new RawGrpc(server.GrpcAddress);
+
+        var reply = await raw.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-big", new string('x', 1500)));
+
+        Assert.True(reply.GrpcStatus == (int)StatusCode.ResourceExhausted, reply.ToString());
+        Assert.Contains("request header 'x-big' is 1505 bytes, above Chronoq:Limits:MaxRequestHeaderFieldSize (1024)", reply.GrpcMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Call_HeaderOverKestrelBackstop_RefusedAndServerStaysUp()
+    {
+        // 1024 configured, so Kestrel's HPACK decoder refuses fields over 2048 itself, before the
+        // pipeline: the client sees a reset, and the server must shrug it off.
+        await using var server = await StartAsync(("Chronoq:Limits:MaxRequestHeaderFieldSize", "1024"));
         var refused = false;
-        try
+        var outcome = "HttpRequestException";
+        using (var raw = new RawGrpc(server.GrpcAddress))
         {
-            var reply = await raw.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-big", big));
-            refused = reply.GrpcStatus != 0;
-        }
-        catch (HttpRequestException)
-        {
-            refused = true;
+            try
+            {
+                var reply = await raw.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-big", new string('x', 20_000)));
+                // Kestrel answers some of these with a plain HTTP 431 and no grpc-status: refused all the same.
+                refused = reply.GrpcStatus != 0;
+                outcome = reply.ToString();
+            }
+            catch (HttpRequestException)
+            {
+                refused = true;
+            }
         }
 
-        Assert.True(refused);
+        Assert.True(refused, outcome);
+        using var fresh = new RawGrpc(server.GrpcAddress);
+        Assert.Equal(0, (await fresh.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-small", "ok"))).GrpcStatus);
+    }
+
+    [Fact]
+    public async Task Call_HeadersOverKestrelTotalBackstop_RefusedAndServerStaysUp()
+    {
+        await using var server = await StartAsync(("Chronoq:Limits:MaxRequestHeadersTotalSize", "4096"));
+        var refused = false;
+        var outcome = "HttpRequestException";
+        using (var raw = new RawGrpc(server.GrpcAddress))
+        {
+            try
+            {
+                // Over twice the configured total, each field within the default field size: Kestrel
+                // itself refuses it (a plain HTTP 431), before the pipeline.
+                var reply = await raw.CallAsync(HealthCheck, HealthRequest, Token, headers =>
+                {
+                    headers.Add("x-big-1", new string('x', 6000));
+                    headers.Add("x-big-2", new string('x', 6000));
+                });
+                // Kestrel answers some of these with a plain HTTP 431 and no grpc-status: refused all the same.
+                refused = reply.GrpcStatus != 0;
+                outcome = reply.ToString();
+            }
+            catch (HttpRequestException)
+            {
+                refused = true;
+            }
+        }
+
+        Assert.True(refused, outcome);
         using var fresh = new RawGrpc(server.GrpcAddress);
         Assert.Equal(0, (await fresh.CallAsync(HealthCheck, HealthRequest, Token, headers => headers.Add("x-small", "ok"))).GrpcStatus);
     }

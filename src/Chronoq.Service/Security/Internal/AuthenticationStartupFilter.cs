@@ -9,8 +9,9 @@ using Microsoft.Extensions.Options;
 namespace Chronoq.Service.Security.Internal;
 
 /// <summary>
-/// Puts <see cref="AuthenticationMiddleware"/> first in the pipeline, ahead of the gRPC dispatcher
-/// the host adds, and says at start-up when the queue is open to the network on purpose.
+/// Puts <see cref="RequestHeaderLimitMiddleware"/> then <see cref="AuthenticationMiddleware"/> first
+/// in the pipeline, ahead of the gRPC dispatcher the host adds (header limits first: an oversized
+/// authorization header is refused before it is hashed), and says at start-up when the queue is open to the network on purpose.
 /// </summary>
 internal sealed class AuthenticationStartupFilter : IStartupFilter
 {
@@ -24,6 +25,7 @@ internal sealed class AuthenticationStartupFilter : IStartupFilter
             SecurityLog.OpenToNetwork(services.GetRequiredService<ILoggerFactory>().CreateLogger("Chronoq.Service.Security"), grpcUrl);
         }
 
+        app.Use(services.GetRequiredService<RequestHeaderLimitMiddleware>().InvokeAsync);
         var middleware = services.GetRequiredService<AuthenticationMiddleware>();
         app.Use(middleware.InvokeAsync);
         next(app);
