@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Chronoq.Protocol.V1;
@@ -190,6 +191,14 @@ internal sealed class StandardWorkloads
         var lateness = new double[W3Jobs];
         var done = 0;
         using var finished = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        // The delete is not awaited before taking the next job: awaiting it serially caps a stream
+        // at one job per delete round trip (a WAL flush in PostgreSQL mode, 4-9 ms), so once more
+        // than ~4 streams / round trip jobs fell due per second they queued in the client and that
+        // wait was measured as server lateness. W3 measures delivery, so its consumers ack
+        // asynchronously. Every delete is queued before its job is counted, so the last job's
+        // consumer can await them all before closing the streams (closing a Reserve stream
+        // releases its reservations, which would fail deletes still in flight).
+        var deletes = new ConcurrentQueue<Task>();
         var consumers = Parallel(async () =>
         {
             try
@@ -197,11 +206,12 @@ internal sealed class StandardWorkloads
                 await foreach (var job in client.ReserveAsync(topic, new ReserveOptions { Prefetch = 16 }, finished.Token))
                 {
                     var late = (DateTimeOffset.UtcNow - job.Job.ReadyAt.ToDateTimeOffset()).TotalMilliseconds;
-                    await job.DeleteAsync(CancellationToken.None);
+                    deletes.Enqueue(job.DeleteAsync(CancellationToken.None));
                     var at = Interlocked.Increment(ref done);
                     lateness[at - 1] = late;
                     if (at == W3Jobs)
                     {
+                        await Task.WhenAll(deletes);
                         await finished.CancelAsync();
                     }
                 }
