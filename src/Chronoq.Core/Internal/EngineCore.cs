@@ -581,11 +581,8 @@ internal sealed class EngineCore
         }
 
         // TTR ran out: back to ready; the holder's token is void from now on.
-        Detach(slot);
-        extra = ref _table.Extra(slot);
+        extra = ref EndReservation(slot);
         extra.Timeouts++;
-        extra.Token = 0;
-        extra.Holder = null;
         job.State = JobState.Ready;
         job.ReadyAtMs = _nowMs;
         Attach(slot);
@@ -962,6 +959,24 @@ internal sealed class EngineCore
         return slot == None ? EngineStatus.NotFound($"job {id} not found") : EngineStatus.Ok;
     }
 
+    // Release, Bury and Touch act only for the current holder of a reserved job.
+    private EngineStatus FindReserved(ulong id, ulong reservation, out int slot)
+    {
+        var status = FindJob(id, out slot);
+        return status.IsOk ? CheckReservation(slot, reservation) : status;
+    }
+
+    // Every way a reservation ends (release, bury, TTR timeout, its stream closing) unlinks the job
+    // and voids the holder's token the same way; the caller sets the new state, then Attach.
+    private ref JobExtra EndReservation(int slot)
+    {
+        Detach(slot);
+        ref var extra = ref _table.Extra(slot);
+        extra.Token = 0;
+        extra.Holder = null;
+        return ref extra;
+    }
+
     private EngineStatus CheckReservation(int slot, ulong reservation)
     {
         ref var job = ref _table.Slots[slot];
@@ -1040,19 +1055,16 @@ internal sealed class EngineCore
 
     private EngineStatus Release(ulong id, ulong reservation, uint? priority, long delayMs)
     {
-        var status = FindJob(id, out var slot);
-        if (!status.IsOk || !(status = CheckReservation(slot, reservation)).IsOk)
+        var status = FindReserved(id, reservation, out var slot);
+        if (!status.IsOk)
         {
             return status;
         }
 
         Touch(slot);
-        Detach(slot);
+        ref var extra = ref EndReservation(slot);
         ref var job = ref _table.Slots[slot];
-        ref var extra = ref _table.Extra(slot);
         extra.Releases++;
-        extra.Token = 0;
-        extra.Holder = null;
         job.Priority = priority ?? job.Priority;
         job.ReadyAtMs = _nowMs + delayMs;
         job.State = delayMs > 0 ? JobState.Delayed : JobState.Ready;
@@ -1063,19 +1075,16 @@ internal sealed class EngineCore
 
     private EngineStatus Bury(ulong id, ulong reservation, uint? priority)
     {
-        var status = FindJob(id, out var slot);
-        if (!status.IsOk || !(status = CheckReservation(slot, reservation)).IsOk)
+        var status = FindReserved(id, reservation, out var slot);
+        if (!status.IsOk)
         {
             return status;
         }
 
         Touch(slot);
-        Detach(slot);
+        ref var extra = ref EndReservation(slot);
         ref var job = ref _table.Slots[slot];
-        ref var extra = ref _table.Extra(slot);
         extra.Buries++;
-        extra.Token = 0;
-        extra.Holder = null;
         extra.BuriedAtMs = _nowMs;
         extra.BurySeq = ++_burySeq;
         job.Priority = priority ?? job.Priority;
@@ -1220,8 +1229,8 @@ internal sealed class EngineCore
     private EngineStatus TouchJob(ulong id, ulong reservation, out DateTimeOffset deadline)
     {
         deadline = default;
-        var status = FindJob(id, out var slot);
-        if (!status.IsOk || !(status = CheckReservation(slot, reservation)).IsOk)
+        var status = FindReserved(id, reservation, out var slot);
+        if (!status.IsOk)
         {
             return status;
         }
@@ -1541,10 +1550,7 @@ internal sealed class EngineCore
         _scratch.AddRange(stream.Held);
         foreach (var slot in _scratch)
         {
-            Detach(slot);
-            ref var extra = ref _table.Extra(slot);
-            extra.Token = 0;
-            extra.Holder = null;
+            EndReservation(slot);
             ref var job = ref _table.Slots[slot];
             job.State = JobState.Ready;
             job.ReadyAtMs = _nowMs;
