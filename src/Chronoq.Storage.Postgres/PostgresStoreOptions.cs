@@ -34,8 +34,9 @@ public sealed partial record PostgresStoreOptions
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How many bytes of job bodies the engine keeps in memory before it drops bodies and reads them
-    /// back on delivery with ReadBodiesAsync. Default 256 MiB. Not used by the store itself.
+    /// Reserved for the engine's body budget (bytes of bodies kept in memory before they are dropped
+    /// and read back with ReadBodiesAsync). Not enforced yet, and not used by the store itself.
+    /// Default 256 MiB.
     /// </summary>
     public long BodyCacheBytes { get; init; } = 256L * 1024 * 1024;
 

@@ -29,7 +29,11 @@ public sealed class ChronoqStorageOptions
     /// </summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Bytes of job bodies kept in memory before bodies are read back from PostgreSQL on delivery. Default 256 MiB.</summary>
+    /// <summary>
+    /// Reserved for the body budget (bytes of job bodies kept in memory before bodies are dropped
+    /// and read back from PostgreSQL on delivery). Validated, but NOT enforced yet: the engine keeps
+    /// every body in memory. Default 256 MiB.
+    /// </summary>
     public long BodyCacheBytes { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
