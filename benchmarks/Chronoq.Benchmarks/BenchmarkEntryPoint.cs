@@ -26,6 +26,12 @@ public static class BenchmarkEntryPoint
             return;
         }
 
+        if (args.Length > 0 && args[0] == Engine.DelayedJobMemoryRun.Command)
+        {
+            await Engine.DelayedJobMemoryRun.RunAsync(args[1..]);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == Framing.KestrelFloorServer.Command)
         {
             await Framing.KestrelFloorServer.RunAsync(args[1..]);

@@ -112,7 +112,7 @@ internal sealed class EngineCore
             job.Priority = record.Priority;
             job.TtrMs = (int)Math.Clamp(record.TtrMs, RequestRules.MinTtrMs, int.MaxValue);
             job.CreatedAtMs = record.CreatedAtMs;
-            job.ReadyAtMs = record.ReadyAtMs;
+            _table.SetReadyAtMs(slot, record.ReadyAtMs);
             _table.SetBody(slot, record.Body);
             if (record.Key is { Length: > 0 } || record.Headers is { Count: > 0 } || record.Reserves + record.Timeouts + record.Releases + record.Buries + record.Kicks > 0 || record.State == StoredJobState.Buried)
             {
@@ -581,10 +581,9 @@ internal sealed class EngineCore
         }
 
         // TTR ran out: back to ready; the holder's token is void from now on.
-        extra = ref EndReservation(slot);
+        extra = ref EndReservation(slot, JobState.Ready);
         extra.Timeouts++;
-        job.State = JobState.Ready;
-        job.ReadyAtMs = _nowMs;
+        _table.SetReadyAtMs(slot, _nowMs);
         Attach(slot);
         var topic = _topics[job.Topic];
         topic.TotalTimeouts++;
@@ -633,7 +632,7 @@ internal sealed class EngineCore
                 break;
             case JobState.Delayed:
                 topic.Delayed.Push(slot);
-                _wheel.Schedule(slot, job.ReadyAtMs);
+                _wheel.Schedule(slot, _table.ReadyAtMs(slot));
                 break;
             case JobState.Buried:
                 topic.Buried.Push(slot);
@@ -697,7 +696,7 @@ internal sealed class EngineCore
     {
         if (_commitCanFail && _touched.Add(slot))
         {
-            _undo.Add(new UndoEntry { Slot = slot, Before = _table.Slots[slot], BeforeExtra = _table.ExtraOrDefault(slot) });
+            _undo.Add(new UndoEntry { Slot = slot, Before = _table.Slots[slot], BeforeExtra = _table.ExtraOrDefault(slot), BeforeReadyAtMs = _table.ReadyAtMs(slot) });
         }
     }
 
@@ -737,6 +736,7 @@ internal sealed class EngineCore
             job = entry.Before;
             job.HeapIndex = None;
             job.PendingFree = false;
+            _table.SetReadyAtMs(slot, entry.BeforeReadyAtMs);
             _table.IndexAdd(slot);
             if (entry.BeforeExtra.Key is { } restoredKey)
             {
@@ -775,7 +775,7 @@ internal sealed class EngineCore
             Body = _table.Body(slot),
             Priority = job.Priority,
             State = (StoredJobState)job.State,
-            ReadyAtMs = job.ReadyAtMs,
+            ReadyAtMs = _table.ReadyAtMs(slot),
             TtrMs = job.TtrMs,
             Key = extra.Key,
             CreatedAtMs = job.CreatedAtMs,
@@ -877,8 +877,8 @@ internal sealed class EngineCore
         job.Priority = spec.Priority;
         job.TtrMs = (int)RequestRules.TtrMs(spec.Ttr);
         job.CreatedAtMs = _nowMs;
-        job.ReadyAtMs = readyAt;
         job.State = readyAt > _nowMs ? JobState.Delayed : JobState.Ready;
+        _table.SetReadyAtMs(slot, readyAt);
         _table.SetBody(slot, spec.Body);
         if (key is not null || spec.Headers is { Count: > 0 })
         {
@@ -967,13 +967,16 @@ internal sealed class EngineCore
     }
 
     // Every way a reservation ends (release, bury, TTR timeout, its stream closing) unlinks the job
-    // and voids the holder's token the same way; the caller sets the new state, then Attach.
-    private ref JobExtra EndReservation(int slot)
+    // and voids the holder's token the same way, and takes the job to its new state (its ready-at
+    // time moves back from the extra to the now idle timer node); the caller then calls Attach.
+    private ref JobExtra EndReservation(int slot, JobState newState)
     {
         Detach(slot);
         ref var extra = ref _table.Extra(slot);
         extra.Token = 0;
         extra.Holder = null;
+        _table.Slots[slot].State = newState;
+        _table.SetReadyAtMs(slot, extra.ReadyAtMs);
         return ref extra;
     }
 
@@ -1062,12 +1065,11 @@ internal sealed class EngineCore
         }
 
         Touch(slot);
-        ref var extra = ref EndReservation(slot);
+        ref var extra = ref EndReservation(slot, delayMs > 0 ? JobState.Delayed : JobState.Ready);
         ref var job = ref _table.Slots[slot];
         extra.Releases++;
         job.Priority = priority ?? job.Priority;
-        job.ReadyAtMs = _nowMs + delayMs;
-        job.State = delayMs > 0 ? JobState.Delayed : JobState.Ready;
+        _table.SetReadyAtMs(slot, _nowMs + delayMs);
         Attach(slot);
         Persist(slot);
         return EngineStatus.Ok;
@@ -1082,13 +1084,12 @@ internal sealed class EngineCore
         }
 
         Touch(slot);
-        ref var extra = ref EndReservation(slot);
+        ref var extra = ref EndReservation(slot, JobState.Buried);
         ref var job = ref _table.Slots[slot];
         extra.Buries++;
         extra.BuriedAtMs = _nowMs;
         extra.BurySeq = ++_burySeq;
         job.Priority = priority ?? job.Priority;
-        job.State = JobState.Buried;
         Attach(slot);
         Persist(slot);
         return EngineStatus.Ok;
@@ -1137,7 +1138,7 @@ internal sealed class EngineCore
         ref var job = ref _table.Slots[slot];
         _table.Extra(slot).Kicks++;
         job.State = JobState.Ready;
-        job.ReadyAtMs = _nowMs;
+        _table.SetReadyAtMs(slot, _nowMs);
         Attach(slot);
         Persist(slot);
     }
@@ -1354,7 +1355,7 @@ internal sealed class EngineCore
             Body = _table.Body(slot),
             Priority = job.Priority,
             State = job.State,
-            ReadyAt = ToTime(job.ReadyAtMs),
+            ReadyAt = ToTime(_table.ReadyAtMs(slot)),
             Ttr = TimeSpan.FromMilliseconds(job.TtrMs),
             Key = extra.Key,
             CreatedAt = ToTime(job.CreatedAtMs),
@@ -1393,8 +1394,10 @@ internal sealed class EngineCore
     {
         Detach(slot);
         ref var job = ref _table.Slots[slot];
-        Telemetry.EngineMetrics.RecordLateness(_topics[job.Topic].Name, _nowMs - job.ReadyAtMs);
+        var readyAt = _table.ReadyAtMs(slot);
+        Telemetry.EngineMetrics.RecordLateness(_topics[job.Topic].Name, _nowMs - readyAt);
         ref var extra = ref _table.Extra(slot);
+        extra.ReadyAtMs = readyAt; // the timer node is about to run the TTR
         extra.Reserves++;
         extra.Token = ++_lastToken;
         extra.DeadlineMs = _nowMs + job.TtrMs;
@@ -1550,10 +1553,8 @@ internal sealed class EngineCore
         _scratch.AddRange(stream.Held);
         foreach (var slot in _scratch)
         {
-            EndReservation(slot);
-            ref var job = ref _table.Slots[slot];
-            job.State = JobState.Ready;
-            job.ReadyAtMs = _nowMs;
+            EndReservation(slot, JobState.Ready);
+            _table.SetReadyAtMs(slot, _nowMs);
             Attach(slot);
         }
 

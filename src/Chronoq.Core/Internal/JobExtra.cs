@@ -17,6 +17,8 @@ internal struct JobExtra
     /// <summary>Orders the buried heap: oldest buried first, ties by bury order.</summary>
     public long BurySeq;
     public ulong Token;
+    /// <summary>The job's ready-at time while it is reserved (its timer node then runs the TTR).</summary>
+    public long ReadyAtMs;
     public long DeadlineMs;
     public StreamWaiter? Holder;
     public bool DeadlineSoonSent;

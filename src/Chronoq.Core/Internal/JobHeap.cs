@@ -72,7 +72,9 @@ internal sealed class JobHeap
             case HeapOrder.Urgency:
                 return x.Priority != y.Priority ? x.Priority < y.Priority : x.Id < y.Id;
             case HeapOrder.ReadyAt:
-                return x.ReadyAtMs != y.ReadyAtMs ? x.ReadyAtMs < y.ReadyAtMs : x.Id < y.Id;
+                var readyAtX = _table.ReadyAtMs(a);
+                var readyAtY = _table.ReadyAtMs(b);
+                return readyAtX != readyAtY ? readyAtX < readyAtY : x.Id < y.Id;
             default:
                 return _table.Extras[x.Extra].BurySeq < _table.Extras[y.Extra].BurySeq;
         }

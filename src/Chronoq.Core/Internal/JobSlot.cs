@@ -1,14 +1,16 @@
 namespace Chronoq.Core.Internal;
 
 /// <summary>
-/// The hot part of a job, one per slab index. Kept small (48 bytes) because a delayed job holds
+/// The hot part of a job, one per slab index. Kept small (40 bytes) because a delayed job holds
 /// nothing else but its timer node, body reference and id-index entry; rarely used fields live in
-/// <see cref="JobExtra"/>, allocated from a second slab only when needed.
+/// <see cref="JobExtra"/>, allocated from a second slab only when needed. The ready-at time is not
+/// here: it lives in the job's timer node, whose expiration equals it while the job is delayed and
+/// which is otherwise idle, except while reserved, when it lives in the extra
+/// (see <see cref="JobTable.ReadyAtMs"/>).
 /// </summary>
 internal struct JobSlot
 {
     public ulong Id;
-    public long ReadyAtMs;
     public long CreatedAtMs;
     public uint Priority;
     public int TtrMs;

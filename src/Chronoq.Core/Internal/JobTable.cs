@@ -106,6 +106,31 @@ internal sealed class JobTable
     /// <summary>The job's body.</summary>
     public ReadOnlyMemory<byte> Body(int slot) => Bodies[slot];
 
+    /// <summary>
+    /// When the job became (or becomes) ready. Kept in the job's timer node: while the job is
+    /// delayed the node's expiration is exactly that time, and while it is ready or buried the node
+    /// is idle. A reserved job's node runs its TTR, so then the time lives in its extra.
+    /// </summary>
+    public long ReadyAtMs(int slot)
+    {
+        ref var job = ref Slots[slot];
+        return job.State == JobState.Reserved ? Extras[job.Extra].ReadyAtMs : _wheel.ExpirationOf(slot);
+    }
+
+    /// <summary>Sets the ready-at time where <see cref="ReadyAtMs"/> reads it; a delayed job must not be in the wheel yet.</summary>
+    public void SetReadyAtMs(int slot, long readyAtMs)
+    {
+        ref var job = ref Slots[slot];
+        if (job.State == JobState.Reserved)
+        {
+            Extras[job.Extra].ReadyAtMs = readyAtMs;
+        }
+        else
+        {
+            _wheel.SetIdleExpiration(slot, readyAtMs);
+        }
+    }
+
     /// <summary>The job's extra, allocating it on first use.</summary>
     public ref JobExtra Extra(int slot)
     {

@@ -118,6 +118,21 @@ internal sealed class TimingWheel
     public long ExpirationOf(int id) => Node(id).Expiration;
 
     /// <summary>
+    /// Stores a time in a node that is in no list (the job table keeps a job's ready-at time there
+    /// while the node is idle); <see cref="ExpirationOf"/> reads it back.
+    /// </summary>
+    public void SetIdleExpiration(int id, long expirationMs)
+    {
+        ref var node = ref Node(id);
+        if (node.Prev != Unlinked)
+        {
+            throw new InvalidOperationException($"timer {id} is scheduled; its expiration changes only through Schedule");
+        }
+
+        node.Expiration = expirationMs;
+    }
+
+    /// <summary>
     /// Schedules (or re-schedules) a node. A time at or before the wheel's clock is due at once and
     /// comes out of <see cref="TryTakeDue"/> after the next <see cref="Advance"/>.
     /// </summary>

@@ -11,4 +11,6 @@ internal struct UndoEntry
     public bool Created;
     public JobSlot Before;
     public JobExtra BeforeExtra;
+    /// <summary>The ready-at time before the batch (it is kept outside the slot, see <see cref="JobTable.ReadyAtMs"/>).</summary>
+    public long BeforeReadyAtMs;
 }
