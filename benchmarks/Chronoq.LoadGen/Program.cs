@@ -14,6 +14,12 @@ using Microsoft.Extensions.Logging;
 // calls/s and server-streamed messages/s.
 // Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4] [--runs 3] [--server-pid PID]
 // runs the standard workloads (StandardWorkloads) through the SDK against a running server.
+// Or: ... -- beanstalk --address HOST:PORT [--runs 3] [--jobs 50000] runs the same shapes against beanstalkd (Beanstalk/BeanstalkWorkloads).
+if (args.Length > 0 && args[0] == "beanstalk")
+{
+    return await Chronoq.LoadGen.Beanstalk.BeanstalkWorkloads.RunAsync(args);
+}
+
 if (args.Length > 0 && args[0] == "workloads")
 {
     var addressAt = Array.IndexOf(args, "--address");
