@@ -7,6 +7,8 @@
 #     python fixtures build their message classes at run time (Debian's python3-grpc-tools is far
 #     older than its grpcio, so no generated python code);
 #   - postgresql-15, when its initdb is missing: the storage tests start a throwaway cluster;
+#   - beanstalkd: the load generator's beanstalkd client is tested against a real one
+#     (benchmarks/compare-beanstalkd.sh compares Chronoq with it);
 #   - the npm packages of tests/interop/node (@grpc/grpc-js, @grpc/proto-loader and a reflection
 #     client), exactly as package-lock.json pins them.
 set -euo pipefail
@@ -22,7 +24,7 @@ is_installed() {
 }
 
 install_apt_packages() {
-  local wanted=(python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev)
+  local wanted=(python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev beanstalkd)
   if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
     wanted+=(postgresql-15)
   fi
