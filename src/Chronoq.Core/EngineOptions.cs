@@ -38,6 +38,14 @@ public sealed record EngineOptions
     public int MaxCommandsPerBatch { get; init; } = 4096;
 
     /// <summary>
+    /// Commands waiting for the engine loop at most (the bound of its inbound queue). A command
+    /// beyond it fails at once with RESOURCE_EXHAUSTED naming this setting instead of queueing
+    /// without limit while the loop or the store falls behind. Default 100,000: dozens of full
+    /// batches, far more than any healthy backlog. Closing a reservation stream is never refused.
+    /// </summary>
+    public int MaxQueuedCommands { get; init; } = 100_000;
+
+    /// <summary>
     /// Timers fired per loop turn before commands get a turn again. Default 16,384, so a million jobs
     /// due in the same millisecond cannot stall puts and deletes for long.
     /// </summary>
@@ -64,6 +72,7 @@ public sealed record EngineOptions
         Require(MaxTopicsPerReserve > 0, nameof(MaxTopicsPerReserve), "must be positive");
         Require(MaxDelay > TimeSpan.Zero, nameof(MaxDelay), "must be positive");
         Require(MaxCommandsPerBatch > 0, nameof(MaxCommandsPerBatch), "must be positive");
+        Require(MaxQueuedCommands > 0, nameof(MaxQueuedCommands), "must be positive");
         Require(MaxTimersPerTurn > 0, nameof(MaxTimersPerTurn), "must be positive");
     }
 

@@ -46,6 +46,9 @@ internal sealed class EngineCommand :
     public EngineCommand? Target;
     public short TargetVersion;
 
+    /// <summary>Counted in the engine's queue bound (<see cref="EngineOptions.MaxQueuedCommands"/>) until the loop takes it.</summary>
+    public bool Admitted;
+
     // Outputs.
     public EngineStatus Status;
     public PutResult Put;

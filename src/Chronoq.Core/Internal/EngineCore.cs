@@ -65,6 +65,9 @@ internal sealed class EngineCore
     private Thread? _thread;
     private volatile bool _stopped;
 
+    // Admitted commands written to the channel and not yet taken by the loop (the queue bound).
+    private int _queued;
+
     // 1 while the engine thread is about to block: only then does a writer pay for a wake-up
     // (one CAS decides which writer signals), so a busy engine is never signalled per command.
     private int _sleeping;
@@ -216,11 +219,35 @@ internal sealed class EngineCore
         return task;
     }
 
-    /// <summary>Queues a command whose result is read through one of its typed ValueTasks.</summary>
+    /// <summary>
+    /// Queues a command whose result is read through one of its typed ValueTasks. When the queue
+    /// holds <see cref="EngineOptions.MaxQueuedCommands"/> already the command is answered
+    /// RESOURCE_EXHAUSTED at once: callers learn to back off instead of the queue growing without end.
+    /// </summary>
     public void Enqueue(EngineCommand command)
     {
+        // Closing a stream returns its held jobs and frees its waiter, so it is never refused.
+        if (command.Kind != CommandKind.CloseStream)
+        {
+            if (Interlocked.Increment(ref _queued) > _options.MaxQueuedCommands)
+            {
+                Interlocked.Decrement(ref _queued);
+                command.Complete(EngineStatus.Exhausted(
+                    $"the engine's command queue is full: {_options.MaxQueuedCommands} commands are waiting (the limit MaxQueuedCommands, Chronoq:Engine:MaxQueuedCommands); retry later"));
+                return;
+            }
+
+            command.Admitted = true;
+        }
+
         if (!_channel.Writer.TryWrite(command))
         {
+            if (command.Admitted)
+            {
+                command.Admitted = false;
+                Interlocked.Decrement(ref _queued);
+            }
+
             command.Complete(EngineStatus.Unavailable("the engine is shutting down"));
             return;
         }
@@ -306,8 +333,15 @@ internal sealed class EngineCore
         CatchUpTime();
         var command = first;
         var count = 0;
+        var admitted = 0;
         while (true)
         {
+            if (command.Admitted)
+            {
+                command.Admitted = false;
+                admitted++;
+            }
+
             if (command.IsBatchCommand)
             {
                 if (count % ClockStride == ClockStride - 1)
@@ -327,6 +361,12 @@ internal sealed class EngineCore
             {
                 break;
             }
+        }
+
+        // One atomic update per turn frees the queue places of everything taken.
+        if (admitted > 0)
+        {
+            Interlocked.Add(ref _queued, -admitted);
         }
 
         FinishBatch();
@@ -463,6 +503,12 @@ internal sealed class EngineCore
         var unavailable = EngineStatus.Unavailable("the engine is shutting down");
         while (_channel.Reader.TryRead(out var command))
         {
+            if (command.Admitted)
+            {
+                command.Admitted = false;
+                Interlocked.Decrement(ref _queued);
+            }
+
             if (command.Kind is CommandKind.Tick or CommandKind.CancelReserveOne)
             {
                 continue;

@@ -25,6 +25,9 @@ internal sealed class FakeDurableStore : IJobStore
     /// <summary>When set, the next commit waits for it before going on.</summary>
     public TaskCompletionSource? Hold;
 
+    /// <summary>Completed once a commit is waiting on <see cref="Hold"/>: the engine loop is blocked in it.</summary>
+    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public IReadOnlyDictionary<ulong, JobRecord> Jobs
     {
         get
@@ -50,6 +53,7 @@ internal sealed class FakeDurableStore : IJobStore
         if (hold is not null)
         {
             Hold = null;
+            Holding.TrySetResult();
             await hold.Task.WaitAsync(EngineHarness.Bound, cancellationToken);
         }
 
