@@ -241,20 +241,32 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
     private async Task ProcessThenFreeSlotAsync(ReservedJobHandle handle)
     {
         await Task.Yield();
+        using var activity = StartActivity(handle);
+        Func<ReservedJobHandle, Task>? settle;
         try
         {
-            await ProcessAsync(handle).ConfigureAwait(false);
+            settle = await HandleAsync(handle, activity).ConfigureAwait(false);
         }
         finally
         {
+            // The slot bounds running handlers, not acknowledgements: a handler that has finished
+            // frees it before its Delete (or Release, Bury) returns, so the next job starts while
+            // the acknowledgement rides a coalesced batch and its commit. Holding the slot through
+            // the ack capped a worker at Concurrency jobs per commit. Acks in flight stay bounded
+            // by the prefetch, and shutdown still waits for them (they are part of this task).
             _slots.Release();
+        }
+
+        if (settle is not null)
+        {
+            await SettleAsync(handle, settle).ConfigureAwait(false);
         }
     }
 
-    private async Task ProcessAsync(ReservedJobHandle handle)
+    private Activity? StartActivity(ReservedJobHandle handle)
     {
         var parent = TraceContext.Extract(handle.Headers);
-        using var activity = ChronoqTelemetry.Source.StartActivity(
+        var activity = ChronoqTelemetry.Source.StartActivity(
             _topic + " process",
             ActivityKind.Consumer,
             parent,
@@ -268,6 +280,12 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
             activity.SetTag("chronoq.job.attempt", handle.Attempt);
         }
 
+        return activity;
+    }
+
+    /// <summary>Runs the handler; returns how to settle the job, or null when there is nothing to settle.</summary>
+    private async Task<Func<ReservedJobHandle, Task>?> HandleAsync(ReservedJobHandle handle, Activity? activity)
+    {
         T value;
         try
         {
@@ -278,8 +296,7 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
             // A body that cannot be read will never be read: retrying is pointless, so it goes straight to the buried pile.
             SdkLog.JobUnreadable(_logger, _topic, handle.Id, typeof(T).Name, exception);
             RecordError(activity, exception);
-            await SettleAsync(handle, static h => h.BuryAsync()).ConfigureAwait(false);
-            return;
+            return Bury;
         }
 
         try
@@ -291,22 +308,20 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
                 await handler.HandleAsync(new ReservedJob<T>(handle, value), _abandon.Token).ConfigureAwait(false);
             }
 
-            if (!handle.IsSettled)
-            {
-                await SettleAsync(handle, static h => h.DeleteAsync()).ConfigureAwait(false);
-            }
+            return handle.IsSettled ? null : Delete;
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
         {
             // Shutdown gave up on this handler: the job was not done. Closing the stream hands it
             // back for someone else, without the attempt counting as a failure.
+            return null;
         }
         catch (Exception exception)
         {
             RecordError(activity, exception);
             if (handle.IsSettled)
             {
-                return;
+                return null;
             }
 
             if (handle.Attempt >= _options.MaxAttempts)
@@ -314,16 +329,18 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
                 // The server keeps no error text with a job; the last error lives in this log entry
                 // and on the job's activity, keyed by the job id.
                 SdkLog.JobBuried(_logger, _topic, handle.Id, handle.Attempt, _options.MaxAttempts, exception.GetType().Name + ": " + exception.Message, exception);
-                await SettleAsync(handle, static h => h.BuryAsync()).ConfigureAwait(false);
+                return Bury;
             }
-            else
-            {
-                var delay = Backoff.Next(handle.Attempt - 1, _options.RetryInitialDelay, _options.RetryMaxDelay, floor: 0.5);
-                SdkLog.JobRetrying(_logger, _topic, handle.Id, handle.Attempt, delay, exception);
-                await SettleAsync(handle, h => h.ReleaseAsync(delay)).ConfigureAwait(false);
-            }
+
+            var delay = Backoff.Next(handle.Attempt - 1, _options.RetryInitialDelay, _options.RetryMaxDelay, floor: 0.5);
+            SdkLog.JobRetrying(_logger, _topic, handle.Id, handle.Attempt, delay, exception);
+            return h => h.ReleaseAsync(delay);
         }
     }
+
+    private static Task Delete(ReservedJobHandle handle) => handle.DeleteAsync();
+
+    private static Task Bury(ReservedJobHandle handle) => handle.BuryAsync();
 
     private static void RecordError(Activity? activity, Exception exception)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Chronoq.Protocol.V1;
 using Chronoq.Sdk.Tests.Support;
+using Chronoq.Sdk.Transport;
 using Microsoft.Extensions.Logging;
 
 namespace Chronoq.Sdk.Tests.Integration;
@@ -151,6 +152,48 @@ public sealed class WorkerTests(ServerFixture fixture) : IAsyncLifetime
             var job = await Eventually.MatchAsync(() => _client.PeekAsync(id, Token), static job => job?.State == JobState.Ready, Patience, $"job {id} back to READY");
             Assert.Equal(1u, job!.Reserves);
             Assert.Equal(0u, job.Buries);
+        }
+    }
+
+    [Fact]
+    public async Task Worker_AcknowledgementsInFlight_DoNotHoldTheHandlerSlot()
+    {
+        var topic = TestTopics.Unique("worker-acks");
+        var orders = _client.Topic(topic, SdkTestJsonContext.Default.OrderPlaced);
+        var ids = new List<ulong>();
+        for (var i = 0; i < 3; i++)
+        {
+            ids.Add((await orders.PutAsync(new OrderPlaced($"o-{i}", i, []), cancellationToken: Token)).Id);
+        }
+
+        // Every Delete and DeleteBatch of the worker's client waits here, so each acknowledgement
+        // stays in flight until the test lets them all go.
+        var acks = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        RequestMetadataProvider holdAcks = async (method, _, cancellationToken) =>
+        {
+            if (method.EndsWith("/Delete", StringComparison.Ordinal) || method.EndsWith("/DeleteBatch", StringComparison.Ordinal))
+            {
+                await acks.Task.WaitAsync(cancellationToken);
+            }
+        };
+        await using var worker = await WorkerHarness.StartAsync(
+            fixture,
+            topic,
+            ChronoqWorkerOptions.Default with { Concurrency = 1, Prefetch = 3 },
+            configureClient: o => o with { Authentication = holdAcks });
+
+        // With one handler slot, the second and third jobs can only start if the first one's
+        // acknowledgement does not keep the slot.
+        await Eventually.MatchAsync(() => Task.FromResult(worker.Probe.Invocations), static count => count == 3, Patience, "all three handled while their acknowledgements wait");
+        foreach (var id in ids)
+        {
+            Assert.Equal(JobState.Reserved, (await _client.PeekAsync(id, Token))!.State);
+        }
+
+        acks.SetResult();
+        foreach (var id in ids)
+        {
+            await Eventually.MatchAsync(() => _client.PeekAsync(id, Token), static job => job is null, Patience, $"job {id} deleted");
         }
     }
 

@@ -28,14 +28,26 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public CapturingLoggerProvider Logs { get; }
 
-    /// <summary>Starts a worker whose handler runs <paramref name="behaviour"/> (default: succeed at once), set before the first job can arrive.</summary>
-    public static async Task<WorkerHarness> StartAsync(ServerFixture fixture, string topic, ChronoqWorkerOptions options, Func<ReservedJob<OrderPlaced>, int, CancellationToken, Task>? behaviour = null)
+    /// <summary>
+    /// Starts a worker whose handler runs <paramref name="behaviour"/> (default: succeed at once),
+    /// set before the first job can arrive; <paramref name="configureClient"/> adjusts the worker's client.
+    /// </summary>
+    public static async Task<WorkerHarness> StartAsync(
+        ServerFixture fixture,
+        string topic,
+        ChronoqWorkerOptions options,
+        Func<ReservedJob<OrderPlaced>, int, CancellationToken, Task>? behaviour = null,
+        Func<ChronoqClientOptions, ChronoqClientOptions>? configureClient = null)
     {
         var logs = new CapturingLoggerProvider(LogLevel.Information);
         var services = new ServiceCollection();
         services.AddLogging(builder => builder.AddProvider(logs));
         services.AddSingleton<JobProbe>();
-        services.AddChronoqClient(o => o with { Address = fixture.Server.GrpcAddress });
+        services.AddChronoqClient(o =>
+        {
+            var options = o with { Address = fixture.Server.GrpcAddress };
+            return configureClient?.Invoke(options) ?? options;
+        });
         services.AddChronoqWorker<ProbeHandler, OrderPlaced>(topic, SdkTestJsonContext.Default.OrderPlaced, options);
         var harness = new WorkerHarness(services.BuildServiceProvider(), logs);
         if (behaviour is not null)
