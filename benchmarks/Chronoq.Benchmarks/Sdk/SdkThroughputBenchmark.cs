@@ -21,10 +21,15 @@ public static class SdkThroughputBenchmark
     public static async Task RunAsync(string[] args)
     {
         var producers = IntArgument(args, "--producers", 32);
+        // 1: each producer awaits each put before the next. K > 1: each producer starts K puts,
+        // then awaits them all, so up to producers x K puts are in flight.
+        var inFlight = IntArgument(args, "--in-flight", 1);
         var jobs = IntArgument(args, "--jobs", 100_000);
         var bodyBytes = IntArgument(args, "--body", 64);
         var concurrency = IntArgument(args, "--concurrency", 64);
         var prefetch = IntArgument(args, "--prefetch", 1024);
+        var batchesInFlight = IntArgument(args, "--batches-in-flight", ChronoqClientOptions.Default.MaxBatchesInFlight);
+        var lingerMicroseconds = IntArgument(args, "--linger-us", (int)ChronoqClientOptions.Default.BatchLinger.TotalMicroseconds);
         var storage = Argument(args, "--storage") ?? "memory";
         var address = Argument(args, "--address");
 
@@ -53,24 +58,31 @@ public static class SdkThroughputBenchmark
                 address = server.GrpcAddress.ToString();
             }
 
-            Console.WriteLine($"SDK throughput: server {address} ({(server is null ? "external" : "in-process, " + storage)}), {Environment.ProcessorCount} cores, {producers} producers, {jobs:N0} jobs of {bodyBytes} B padding, worker concurrency {concurrency}, prefetch {prefetch}");
+            Console.WriteLine($"SDK throughput: server {address} ({(server is null ? "external" : "in-process, " + storage)}), {Environment.ProcessorCount} cores, {producers} producers with {inFlight} put(s) in flight each, {jobs:N0} jobs of {bodyBytes} B padding, worker concurrency {concurrency}, prefetch {prefetch}, {batchesInFlight} batches in flight, linger {lingerMicroseconds} us");
             var topic = $"bench-{Guid.NewGuid():N}";
-            await using var client = new ChronoqClient(ChronoqClientOptions.Default with { Address = new Uri(address), DefaultDeadline = TimeSpan.FromMinutes(2) });
+            var clientOptions = ChronoqClientOptions.Default with
+            {
+                Address = new Uri(address),
+                DefaultDeadline = TimeSpan.FromMinutes(2),
+                MaxBatchesInFlight = batchesInFlight,
+                BatchLinger = TimeSpan.FromMicroseconds(lingerMicroseconds),
+            };
+            await using var client = new ChronoqClient(clientOptions);
             var orders = client.Topic(topic, BenchmarkJsonContext.Default.BenchmarkJob);
             var padding = new string('x', bodyBytes);
 
             // Warm-up: JIT, connections, the server's first commits.
-            await ProduceAsync(client.Topic(topic + "-warmup", BenchmarkJsonContext.Default.BenchmarkJob), producers, Math.Min(jobs / 10, 5_000), padding);
+            await ProduceAsync(client.Topic(topic + "-warmup", BenchmarkJsonContext.Default.BenchmarkJob), producers, inFlight, Math.Min(jobs / 10, 5_000), padding);
 
             var batchesBefore = client.PutBatchesSent;
             var clock = Stopwatch.StartNew();
-            await ProduceAsync(orders, producers, jobs, padding);
+            await ProduceAsync(orders, producers, inFlight, jobs, padding);
             var putSeconds = clock.Elapsed.TotalSeconds;
             var putBatches = client.PutBatchesSent - batchesBefore;
             Console.WriteLine($"put:   {jobs / putSeconds,10:N0} jobs/s  ({jobs:N0} in {putSeconds:N2} s, {putBatches:N0} calls, {(double)jobs / putBatches:N1} jobs per call)");
 
             var services = new ServiceCollection();
-            services.AddChronoqClient(o => o with { Address = new Uri(address), DefaultDeadline = TimeSpan.FromMinutes(2) });
+            services.AddChronoqClient(_ => clientOptions);
             services.AddChronoqWorker<NoOpBenchmarkHandler, BenchmarkJob>(topic, BenchmarkJsonContext.Default.BenchmarkJob, ChronoqWorkerOptions.Default with
             {
                 Concurrency = concurrency,
@@ -112,7 +124,7 @@ public static class SdkThroughputBenchmark
         }
     }
 
-    private static async Task ProduceAsync(ChronoqTopic<BenchmarkJob> topic, int producers, int jobs, string padding)
+    private static async Task ProduceAsync(ChronoqTopic<BenchmarkJob> topic, int producers, int inFlight, int jobs, string padding)
     {
         var tasks = new Task[producers];
         for (var p = 0; p < producers; p++)
@@ -121,9 +133,16 @@ public static class SdkThroughputBenchmark
             var count = (jobs / producers) + (producer < jobs % producers ? 1 : 0);
             tasks[p] = Task.Run(async () =>
             {
-                for (var i = 0; i < count; i++)
+                var window = new Task[inFlight];
+                for (var i = 0; i < count; i += inFlight)
                 {
-                    await topic.PutAsync(new BenchmarkJob(producer, i, padding));
+                    var started = Math.Min(inFlight, count - i);
+                    for (var k = 0; k < started; k++)
+                    {
+                        window[k] = topic.PutAsync(new BenchmarkJob(producer, i + k, padding));
+                    }
+
+                    await Task.WhenAll(window.AsSpan(0, started));
                 }
             });
         }
