@@ -40,7 +40,7 @@ loadgen="$repo_root/benchmarks/Chronoq.LoadGen/bin/Release/net10.0/Chronoq.LoadG
 service="$repo_root/src/Chronoq.Service/bin/Release/net10.0/Chronoq.Service.dll"
 # A load run taking longer than this has hung; a durable Chronoq W1+W2 run takes 2-3 minutes here.
 run_timeout=600
-fsync_always_jobs=5000
+fsync_always_jobs=10000
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
