@@ -58,6 +58,15 @@ public sealed record EngineOptions
     /// </summary>
     public bool RunContinuationsAsynchronously { get; init; } = true;
 
+    /// <summary>
+    /// Bytes of job bodies kept in memory when the store is durable. Past it, bodies of jobs whose
+    /// put is committed are dropped from memory (metadata stays) and read back from the store, one
+    /// batched read per engine turn, when their jobs are delivered or peeked. Delayed and buried
+    /// jobs' bodies go first, then the newest. 0 (the default) keeps every body; a store that is not
+    /// durable (memory) always keeps every body. The host sets it from <c>Chronoq:Storage:BodyCacheBytes</c>.
+    /// </summary>
+    public long BodyCacheBytes { get; init; }
+
     /// <summary>The version reported by GetServerStats. Default: the Chronoq.Core assembly's informational version.</summary>
     public string? Version { get; init; }
 
@@ -74,6 +83,7 @@ public sealed record EngineOptions
         Require(MaxCommandsPerBatch > 0, nameof(MaxCommandsPerBatch), "must be positive");
         Require(MaxQueuedCommands > 0, nameof(MaxQueuedCommands), "must be positive");
         Require(MaxTimersPerTurn > 0, nameof(MaxTimersPerTurn), "must be positive");
+        Require(BodyCacheBytes >= 0, nameof(BodyCacheBytes), "must not be negative");
     }
 
     private static void Require(bool ok, string setting, string rule)

@@ -143,12 +143,16 @@ public sealed class PostgresJobStore : IJobStore
                 () =>
                 {
                     ulong max = 0;
+                    long bodyBytes = 0;
                     using var exporter = connection.BeginBinaryExport(_sql.CopyOutJobs);
                     // A cancel request travels on its own connection, so it is safe from another thread.
                     using var registration = cancellationToken.Register(static e => ((NpgsqlBinaryExporter)e!).Cancel(), exporter);
                     while (exporter.StartRow() != -1)
                     {
-                        var record = ReadRecord(exporter, topics);
+                        // Bodies past the engine's budget would be dropped at once: skip them here, so
+                        // recovery's memory is bounded by the budget too (the engine reads them back).
+                        var record = ReadRecord(exporter, topics, loadBody: _options.BodyCacheBytes == 0 || bodyBytes < _options.BodyCacheBytes);
+                        bodyBytes += record.Body.Length;
                         jobs.Add(record);
                         if (record.Id > max)
                         {
@@ -515,7 +519,7 @@ public sealed class PostgresJobStore : IJobStore
             },
             deadline);
 
-    private static JobRecord ReadRecord(NpgsqlBinaryExporter exporter, Dictionary<string, string> topics)
+    private static JobRecord ReadRecord(NpgsqlBinaryExporter exporter, Dictionary<string, string> topics, bool loadBody)
     {
         long id = exporter.Read<long>(NpgsqlDbType.Bigint);
         string topic = exporter.Read<string>(NpgsqlDbType.Text);
@@ -529,7 +533,16 @@ public sealed class PostgresJobStore : IJobStore
             topics.Add(topic, topic);
         }
 
-        byte[] body = exporter.Read<byte[]>(NpgsqlDbType.Bytea);
+        byte[] body = [];
+        if (loadBody)
+        {
+            body = exporter.Read<byte[]>(NpgsqlDbType.Bytea);
+        }
+        else
+        {
+            exporter.Skip();
+        }
+
         long priority = exporter.Read<long>(NpgsqlDbType.Bigint);
         short state = exporter.Read<short>(NpgsqlDbType.Smallint);
         long readyAtMs = exporter.Read<long>(NpgsqlDbType.Bigint);
@@ -549,6 +562,7 @@ public sealed class PostgresJobStore : IJobStore
             Id = (ulong)id,
             Topic = topic,
             Body = body,
+            BodyUnchanged = !loadBody,
             Priority = (uint)priority,
             State = (StoredJobState)state,
             ReadyAtMs = readyAtMs,

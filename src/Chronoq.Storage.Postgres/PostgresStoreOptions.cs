@@ -34,8 +34,9 @@ public sealed partial record PostgresStoreOptions
     public TimeSpan StartupTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Reserved for the engine's body budget (bytes of bodies kept in memory before they are dropped
-    /// and read back with ReadBodiesAsync). Not enforced yet, and not used by the store itself.
+    /// The engine's body budget (bytes of bodies kept in memory; the rest are read back with
+    /// ReadBodiesAsync). The store uses it in recovery: bodies are loaded only until this many bytes,
+    /// the rest come back with <c>BodyUnchanged</c> set and an empty body. 0 loads every body.
     /// Default 256 MiB.
     /// </summary>
     public long BodyCacheBytes { get; init; } = 256L * 1024 * 1024;

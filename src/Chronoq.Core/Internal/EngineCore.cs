@@ -50,6 +50,12 @@ internal sealed class EngineCore
     private readonly List<int> _batchDeleteTopics = new();
     private readonly List<int> _scratch = new();
     private readonly MutationBatch _batch = new();
+    private readonly BodyCache _bodies;
+
+    // Jobs handed out this turn whose bodies were dropped, answered after one batched store read.
+    private readonly List<BodyRequest> _bodyRequests = new();
+    private readonly List<ulong> _bodyIds = new();
+    private readonly Dictionary<ulong, int> _bodyIndex = new();
     private readonly long _startMs;
     private readonly string _version;
     private ITimer? _timer;
@@ -90,6 +96,7 @@ internal sealed class EngineCore
         _startMs = _nowMs;
         _wheel = new TimingWheel(_nowMs);
         _table = new JobTable(_wheel);
+        _bodies = new BodyCache(_table, options.BodyCacheBytes, _durable);
         _version = options.Version
             ?? typeof(EngineCore).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
                 .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion
@@ -116,7 +123,16 @@ internal sealed class EngineCore
             job.TtrMs = (int)Math.Clamp(record.TtrMs, RequestRules.MinTtrMs, int.MaxValue);
             job.CreatedAtMs = record.CreatedAtMs;
             _table.SetReadyAtMs(slot, record.ReadyAtMs);
-            _table.SetBody(slot, record.Body);
+            if (record.BodyUnchanged)
+            {
+                // The store left the body out (past the body budget): it is read back on demand.
+                _table.DropBody(slot);
+            }
+            else
+            {
+                _table.SetBody(slot, record.Body);
+            }
+
             if (record.Key is { Length: > 0 } || record.Headers is { Count: > 0 } || record.Reserves + record.Timeouts + record.Releases + record.Buries + record.Kicks > 0 || record.State == StoredJobState.Buried)
             {
                 ref var extra = ref _table.Extra(slot);
@@ -149,6 +165,7 @@ internal sealed class EngineCore
                     break;
             }
 
+            _bodies.Track(slot, job.State);
             Attach(slot);
         }
 
@@ -158,8 +175,13 @@ internal sealed class EngineCore
         {
             var slot = _table.Find(record.Id);
             _table.Extra(slot).BurySeq = ++_burySeq;
+            _bodies.Track(slot, JobState.Buried);
             Attach(slot);
         }
+
+        // Every recovered job is durable, so bodies past the budget can go at once.
+        _bodies.Trim();
+        Telemetry.EngineMetrics.PublishBodyCacheSize(_table.BodyBytes);
 
         _dirty.Clear();
         foreach (var topic in _topics)
@@ -385,8 +407,13 @@ internal sealed class EngineCore
         _deferred.Clear();
         CatchUpTime();
         Dispatch();
+        ReadBackBodies();
+
+        // The turn's commit is done (or rolled back), so every job in the table is durable now.
+        _bodies.Trim();
         ArmTimer();
         Telemetry.EngineMetrics.PublishWheelSize(_wheel.Count);
+        Telemetry.EngineMetrics.PublishBodyCacheSize(_table.BodyBytes);
         FlushAnswers();
     }
 
@@ -805,7 +832,12 @@ internal sealed class EngineCore
         }
     }
 
-    private void Persist(int slot)
+    /// <summary>
+    /// Records the job's upsert. Only its put carries the body (<paramref name="withBody"/>): a body
+    /// never changes after that, so later upserts leave the stored one as it is — which is also what
+    /// lets a job whose body was dropped from memory be released, buried or kicked.
+    /// </summary>
+    private void Persist(int slot, bool withBody = false)
     {
         if (!_durable)
         {
@@ -818,7 +850,8 @@ internal sealed class EngineCore
         {
             Id = job.Id,
             Topic = _topics[job.Topic].Name,
-            Body = _table.Body(slot),
+            Body = withBody ? _table.Body(slot) : ReadOnlyMemory<byte>.Empty,
+            BodyUnchanged = !withBody,
             Priority = job.Priority,
             State = (StoredJobState)job.State,
             ReadyAtMs = _table.ReadyAtMs(slot),
@@ -941,7 +974,8 @@ internal sealed class EngineCore
         topic.TotalPuts++;
         _totalPuts++;
         _batchPutTopics.Add(topic.Index);
-        Persist(slot);
+        Persist(slot, withBody: true);
+        _bodies.Track(slot, job.State);
         result = new PutResult(id, true);
         return EngineStatus.Ok;
     }
@@ -1222,7 +1256,7 @@ internal sealed class EngineCore
                 _answers.Add(command);
                 return;
             case CommandKind.ReserveJob:
-                command.Status = ReserveJob(command.Id, out command.Reserved);
+                command.Status = ReserveJob(command);
                 break;
             case CommandKind.Touch:
                 command.Status = TouchJob(command.Id, command.Reservation, out command.Deadline);
@@ -1232,11 +1266,12 @@ internal sealed class EngineCore
                 if (command.Status.IsOk)
                 {
                     command.Info = Snapshot(slot);
+                    RequestBodyIfDropped(slot, command, JobState.Ready);
                 }
 
                 break;
             case CommandKind.PeekNext:
-                command.Status = PeekNext(command.TopicName!, command.State, out command.Info);
+                command.Status = PeekNext(command);
                 break;
             case CommandKind.TopicStats:
                 command.TopicStats = _topicsByName.TryGetValue(command.TopicName!, out var topic) ? Stats(topic) : new TopicStats { Name = command.TopicName! };
@@ -1255,21 +1290,23 @@ internal sealed class EngineCore
         _answers.Add(command);
     }
 
-    private EngineStatus ReserveJob(ulong id, out ReservedJob? reserved)
+    private EngineStatus ReserveJob(EngineCommand command)
     {
-        reserved = null;
+        var id = command.Id;
         var status = FindJob(id, out var slot);
         if (!status.IsOk)
         {
             return status;
         }
 
-        if (_table.Slots[slot].State == JobState.Reserved)
+        var state = _table.Slots[slot].State;
+        if (state == JobState.Reserved)
         {
             return EngineStatus.Precondition($"job {id} is already reserved");
         }
 
-        reserved = ReserveSlot(slot, null);
+        command.Reserved = ReserveSlot(slot, null);
+        RequestBodyIfDropped(slot, command, state);
         return EngineStatus.Ok;
     }
 
@@ -1296,9 +1333,10 @@ internal sealed class EngineCore
         return EngineStatus.Ok;
     }
 
-    private EngineStatus PeekNext(string topicName, JobState state, out JobInfo info)
+    private EngineStatus PeekNext(EngineCommand command)
     {
-        info = default;
+        var topicName = command.TopicName!;
+        var state = command.State;
         var slot = None;
         if (_topicsByName.TryGetValue(topicName, out var topic))
         {
@@ -1316,7 +1354,8 @@ internal sealed class EngineCore
             return EngineStatus.NotFound($"no {state.ToString().ToLowerInvariant()} job in topic {topicName}");
         }
 
-        info = Snapshot(slot);
+        command.Info = Snapshot(slot);
+        RequestBodyIfDropped(slot, command, state);
         return EngineStatus.Ok;
     }
 
@@ -1581,7 +1620,8 @@ internal sealed class EngineCore
         Enqueue(stream);
     }
 
-    private void CloseStream(StreamWaiter stream)
+    /// <summary>Ends a stream: its held jobs are ready again, and its events complete (with <paramref name="error"/> when given).</summary>
+    private void CloseStream(StreamWaiter stream, Exception? error = null)
     {
         if (stream.Closed)
         {
@@ -1605,7 +1645,7 @@ internal sealed class EngineCore
         }
 
         _scratch.Clear();
-        stream.Events.Writer.TryComplete();
+        stream.Events.Writer.TryComplete(error);
     }
 
     /// <summary>
@@ -1650,10 +1690,16 @@ internal sealed class EngineCore
             {
                 case StreamWaiter stream:
                     var reserved = ReserveSlot(slot, stream);
-                    stream.Events.Writer.TryWrite(new ReservationEvent { Kind = ReservationEventKind.Job, Job = reserved });
-                    if (_table.ExtraOrDefault(slot).DeadlineSoonSent)
+                    if (stream.PendingDeliveries > 0 || _table.IsBodyDropped(slot))
                     {
-                        SendDeadlineSoon(slot);
+                        // Written after the turn's body read; a job whose body is in memory waits
+                        // behind one being read so the stream keeps the delivery order.
+                        stream.PendingDeliveries++;
+                        _bodyRequests.Add(new BodyRequest { Slot = slot, Stream = stream, Reserved = reserved, PreviousState = JobState.Ready });
+                    }
+                    else
+                    {
+                        WriteDelivery(stream, slot, reserved);
                     }
 
                     if (stream.Credits > 0)
@@ -1664,6 +1710,7 @@ internal sealed class EngineCore
                     break;
                 case OneShotWaiter one:
                     FinishOneShot(one, ReserveSlot(slot, null));
+                    RequestBodyIfDropped(slot, one.Command, JobState.Ready);
                     break;
             }
         }
@@ -1677,6 +1724,163 @@ internal sealed class EngineCore
         }
 
         _polls.Clear();
+    }
+
+    private void WriteDelivery(StreamWaiter stream, int slot, in ReservedJob reserved)
+    {
+        stream.Events.Writer.TryWrite(new ReservationEvent { Kind = ReservationEventKind.Job, Job = reserved });
+        if (_table.ExtraOrDefault(slot).DeadlineSoonSent)
+        {
+            SendDeadlineSoon(slot);
+        }
+    }
+
+    // ------------------------------------------------------------------ bodies on demand
+
+    /// <summary>
+    /// Queues the command's answer (a peek's <see cref="EngineCommand.Info"/> or a reservation's
+    /// <see cref="EngineCommand.Reserved"/>) for the turn's body read when the job's body was dropped.
+    /// <paramref name="previousState"/> is where a reservation goes back to if the read fails.
+    /// </summary>
+    private void RequestBodyIfDropped(int slot, EngineCommand command, JobState previousState)
+    {
+        if (_table.IsBodyDropped(slot))
+        {
+            _bodyRequests.Add(new BodyRequest { Slot = slot, Command = command, PreviousState = previousState });
+        }
+    }
+
+    /// <summary>
+    /// Reads the dropped bodies of every job handed out this turn in one store round trip and
+    /// completes the answers. Blocking the turn on it is what a commit does too; nothing else of the
+    /// turn is left but answering. When the read fails, nothing is half-delivered: peeks and
+    /// reservations answer UNAVAILABLE with their reservations undone, and a stream that was to get
+    /// such a job ends with <see cref="StorageUnavailableException"/> (its held jobs ready again).
+    /// </summary>
+    private void ReadBackBodies()
+    {
+        if (_bodyRequests.Count == 0)
+        {
+            return;
+        }
+
+        _bodyIds.Clear();
+        _bodyIndex.Clear();
+        foreach (var request in _bodyRequests)
+        {
+            // One id once, even when a turn peeks and reserves the same job.
+            var id = _table.Slots[request.Slot].Id;
+            if (_table.IsBodyDropped(request.Slot) && _bodyIndex.TryAdd(id, _bodyIds.Count))
+            {
+                _bodyIds.Add(id);
+            }
+        }
+
+        Exception? failure = null;
+        if (_bodyIds.Count > 0)
+        {
+            try
+            {
+                var read = _store.ReadBodiesAsync(_bodyIds, CancellationToken.None);
+                var bodies = read.IsCompletedSuccessfully ? read.Result : read.AsTask().GetAwaiter().GetResult();
+                Telemetry.EngineMetrics.RecordBodyRead(_bodyIds.Count);
+                foreach (var request in _bodyRequests)
+                {
+                    var slot = request.Slot;
+                    if (_table.IsBodyDropped(slot))
+                    {
+                        _table.SetBody(slot, bodies[_bodyIndex[_table.Slots[slot].Id]]);
+                        _bodies.Track(slot, _table.Slots[slot].State);
+                    }
+                }
+            }
+#pragma warning disable CA1031 // Any read failure means the bodies are not here: undo and answer UNAVAILABLE.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                failure = ex;
+            }
+        }
+
+        if (failure is null)
+        {
+            AnswerBodyRequests();
+        }
+        else
+        {
+            FailBodyRequests(failure);
+        }
+
+        _bodyRequests.Clear();
+    }
+
+    private void AnswerBodyRequests()
+    {
+        foreach (var request in _bodyRequests)
+        {
+            var body = _table.Body(request.Slot);
+            if (request.Stream is { } stream)
+            {
+                stream.PendingDeliveries--;
+                WriteDelivery(stream, request.Slot, request.Reserved with { Job = request.Reserved.Job with { Body = body } });
+                continue;
+            }
+
+            var command = request.Command!;
+            if (command.Kind is CommandKind.Peek or CommandKind.PeekNext)
+            {
+                command.Info = command.Info with { Body = body };
+            }
+            else if (command.Reserved is { } reserved)
+            {
+                command.Reserved = reserved with { Job = reserved.Job with { Body = body } };
+            }
+        }
+    }
+
+    private void FailBodyRequests(Exception failure)
+    {
+        const string Message = "storage is unavailable; the job's body could not be read";
+        var unavailable = EngineStatus.Unavailable(Message);
+        var undone = false;
+        foreach (var request in _bodyRequests)
+        {
+            var slot = request.Slot;
+            if (request.Stream is { } stream)
+            {
+                // Never delivered, so never reserved: the count goes back, and closing the stream
+                // returns the job (with every other job it holds) to READY.
+                _table.Extra(slot).Reserves--;
+                stream.PendingDeliveries--;
+                if (!stream.Closed)
+                {
+                    CloseStream(stream, new StorageUnavailableException(Message, failure));
+                }
+
+                undone = true;
+                continue;
+            }
+
+            var command = request.Command!;
+            command.Status = unavailable;
+            if (command.Kind is CommandKind.Peek or CommandKind.PeekNext)
+            {
+                command.Info = default;
+            }
+            else if (command.Reserved is not null)
+            {
+                command.Reserved = null;
+                EndReservation(slot, request.PreviousState).Reserves--;
+                Attach(slot);
+                undone = true;
+            }
+        }
+
+        if (undone)
+        {
+            // The jobs are back in their heaps: another turn offers them to the remaining waiters.
+            PostTick();
+        }
     }
 
     private int MostUrgentReady(Waiter waiter)

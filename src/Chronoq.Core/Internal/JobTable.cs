@@ -11,6 +11,11 @@ internal sealed class JobTable
 {
     private const int None = -1;
 
+    // Marks a body dropped from memory (the store has it; read it back before handing the job out).
+    // A private array, so no body a caller put can ever be mistaken for it; one byte long because a
+    // zero-length allocation is flagged by the analyzers and Body() never hands it out anyway.
+    private static readonly byte[] DroppedBody = new byte[1];
+
     // The id index stays between 3/8 and 3/4 full: short linear probes, at most ~11 bytes a job.
     private const int IndexLoadNumerator = 3;
     private const int IndexLoadDenominator = 4;
@@ -42,6 +47,9 @@ internal sealed class JobTable
 
     /// <summary>Live (and pending-free) jobs.</summary>
     public int Count { get; private set; }
+
+    /// <summary>Bytes of the bodies held in memory (dropped ones not counted).</summary>
+    public long BodyBytes { get; private set; }
 
     /// <summary>Allocates a slot for <paramref name="id"/> and indexes it.</summary>
     public int Allocate(ulong id)
@@ -81,6 +89,7 @@ internal sealed class JobTable
         }
 
         job = new JobSlot { HeapIndex = _freeSlot, Extra = None };
+        ForgetBody(slot);
         Bodies[slot] = null;
         _freeSlot = slot;
         Count--;
@@ -89,6 +98,8 @@ internal sealed class JobTable
     /// <summary>Keeps a job's body, copying it only when it is a slice of a larger array.</summary>
     public void SetBody(int slot, ReadOnlyMemory<byte> body)
     {
+        ForgetBody(slot);
+        BodyBytes += body.Length;
         if (body.IsEmpty)
         {
             Bodies[slot] = null;
@@ -103,8 +114,29 @@ internal sealed class JobTable
         }
     }
 
-    /// <summary>The job's body.</summary>
-    public ReadOnlyMemory<byte> Body(int slot) => Bodies[slot];
+    /// <summary>The job's body; empty when it was dropped (see <see cref="IsBodyDropped"/>).</summary>
+    public ReadOnlyMemory<byte> Body(int slot) => IsBodyDropped(slot) ? ReadOnlyMemory<byte>.Empty : Bodies[slot];
+
+    /// <summary>True when the body is only in the store and must be read back before the job is handed out.</summary>
+    public bool IsBodyDropped(int slot) => ReferenceEquals(Bodies[slot], DroppedBody);
+
+    /// <summary>True when a non-empty body is held in memory (so dropping it would free something).</summary>
+    public bool HoldsBody(int slot) => Bodies[slot] is { } body && !ReferenceEquals(body, DroppedBody);
+
+    /// <summary>Drops the body from memory; the store must hold it (its put committed).</summary>
+    public void DropBody(int slot)
+    {
+        ForgetBody(slot);
+        Bodies[slot] = DroppedBody;
+    }
+
+    private void ForgetBody(int slot)
+    {
+        if (HoldsBody(slot))
+        {
+            BodyBytes -= Bodies[slot]!.Length;
+        }
+    }
 
     /// <summary>
     /// When the job became (or becomes) ready. Kept in the job's timer node: while the job is

@@ -24,4 +24,7 @@ internal sealed class StreamWaiter : Waiter
     public Channel<ReservationEvent> Events { get; }
 
     public bool Closed;
+
+    /// <summary>Deliveries of this turn waiting for the turn's body read; later ones queue behind them.</summary>
+    public int PendingDeliveries;
 }

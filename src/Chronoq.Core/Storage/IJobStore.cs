@@ -19,6 +19,8 @@ public interface IJobStore : IAsyncDisposable
 
     /// <summary>
     /// Reads back every live job and the id high-water mark. Called once, before the engine serves.
+    /// A store may leave bodies out (each such record with <see cref="JobRecord.BodyUnchanged"/> set)
+    /// to bound memory; the engine then reads them back on demand.
     /// </summary>
     Task<RecoveredState> RecoverAsync(CancellationToken cancellationToken);
 

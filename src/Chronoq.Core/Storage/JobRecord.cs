@@ -10,7 +10,11 @@ public sealed record JobRecord
     public ulong Id { get; init; }
     public string Topic { get; init; } = "";
     public ReadOnlyMemory<byte> Body { get; init; }
-    /// <summary>True when the stored body is already current and <see cref="Body"/> is not meant to replace it.</summary>
+    /// <summary>
+    /// True when the stored body is already current and <see cref="Body"/> is not meant to replace it.
+    /// In a recovered record: the store left the body out (past the body budget), and the engine
+    /// reads it back with <see cref="IJobStore.ReadBodiesAsync"/> when the job is delivered or peeked.
+    /// </summary>
     public bool BodyUnchanged { get; init; }
     public uint Priority { get; init; }
     public StoredJobState State { get; init; }

@@ -48,14 +48,22 @@ public static class EngineMetrics
     private static readonly Counter<long> Buried = Meter.CreateCounter<long>(
         "chronoq.jobs.buried", "{job}", "Jobs buried by their consumers.");
 
+    private static readonly Counter<long> BodyReads = Meter.CreateCounter<long>(
+        "chronoq.body_cache.reads", "{read}", "Store round trips reading dropped job bodies back (one per engine turn that needed any).");
+
+    private static readonly Counter<long> BodiesRead = Meter.CreateCounter<long>(
+        "chronoq.body_cache.bodies_read", "{body}", "Job bodies read back from the store for a delivery or peek.");
+
     private static TopicStats[] s_topics = [];
     private static long s_wheelSize = -1;
+    private static long s_bodyCacheBytes = -1;
 
     static EngineMetrics()
     {
         Meter.CreateObservableGauge("chronoq.jobs", ObserveJobs, "{job}", "Live jobs by topic and state.");
         Meter.CreateObservableGauge("chronoq.reservers.waiting", ObserveWaiting, "{reserver}", "Reservers (streams with a free slot, ReserveOne calls) waiting on a topic.");
         Meter.CreateObservableGauge("chronoq.timer_wheel.size", ObserveWheel, "{timer}", "Timers (delays, TTRs, pauses, reserve timeouts) armed in the timing wheel.");
+        Meter.CreateObservableGauge("chronoq.body_cache.size", ObserveBodyCache, "By", "Bytes of job bodies held in memory (Chronoq:Storage:BodyCacheBytes bounds it in durable mode).");
         Meter.CreateObservableCounter("chronoq.jobs.put", static () => ObserveTotals(static t => t.TotalPuts), "{job}", "Jobs put, by topic.");
         Meter.CreateObservableCounter("chronoq.jobs.deleted", static () => ObserveTotals(static t => t.TotalDeletes), "{job}", "Jobs deleted, by topic.");
         Meter.CreateObservableCounter("chronoq.jobs.timed_out", static () => ObserveTotals(static t => t.TotalTimeouts), "{job}", "Reservations whose TTR ran out, by topic.");
@@ -73,6 +81,16 @@ public static class EngineMetrics
 
     /// <summary>Publishes how many timers the wheel holds; called by the engine loop once per turn (a plain store).</summary>
     public static void PublishWheelSize(int timers) => Volatile.Write(ref s_wheelSize, timers);
+
+    /// <summary>Publishes the bytes of bodies held in memory; called by the engine loop once per turn (a plain store).</summary>
+    public static void PublishBodyCacheSize(long bytes) => Volatile.Write(ref s_bodyCacheBytes, bytes);
+
+    /// <summary>Records one store round trip that read <paramref name="bodies"/> dropped bodies back.</summary>
+    public static void RecordBodyRead(int bodies)
+    {
+        BodyReads.Add(1);
+        BodiesRead.Add(bodies);
+    }
 
     /// <summary>Records one job buried when <paramref name="buried"/> (the Bury was made durable); nothing otherwise.</summary>
     public static void RecordBuryIf(bool buried)
@@ -135,6 +153,15 @@ public static class EngineMetrics
         if (size >= 0)
         {
             yield return new Measurement<long>(size);
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> ObserveBodyCache()
+    {
+        var bytes = Volatile.Read(ref s_bodyCacheBytes);
+        if (bytes >= 0)
+        {
+            yield return new Measurement<long>(bytes);
         }
     }
 

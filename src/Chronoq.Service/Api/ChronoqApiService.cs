@@ -1,4 +1,5 @@
 using Chronoq.Core;
+using Chronoq.Core.Storage;
 using Chronoq.Protocol.Grpc;
 using Chronoq.Protocol.V1;
 using Chronoq.Service.Api.Internal;
@@ -103,6 +104,12 @@ internal sealed class ChronoqApiService(ChronoqEngineHost host, IHostApplication
             catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
             {
                 throw new RpcException(StatusCode.Unavailable, "the server is shutting down");
+            }
+            catch (StorageUnavailableException ex)
+            {
+                // The engine ended the stream: a job for it had its body only in the store, and the
+                // store could not be read. The job went back to READY; the client may reconnect.
+                throw new RpcException(StatusCode.Unavailable, ex.Message);
             }
         }
 

@@ -70,7 +70,8 @@ public sealed class ChronoqEngineHost : IHostedService, IAsyncDisposable
         // Nothing is served until recovery is done.
         _health.SetStatus(ServiceName, HealthCheckResponse.Types.ServingStatus.NotServing);
         var options = _storageOptions.Value;
-        var engineOptions = EngineOptionsFrom(_configuration);
+        // The body budget is a storage setting (it only bites when bodies can be read back).
+        var engineOptions = EngineOptionsFrom(_configuration) with { BodyCacheBytes = options.BodyCacheBytes };
         if (options.IsDurable)
         {
             (_store, _engine) = await StartDurableAsync(options, engineOptions, cancellationToken).ConfigureAwait(false);

@@ -30,9 +30,12 @@ public sealed class ChronoqStorageOptions
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// Reserved for the body budget (bytes of job bodies kept in memory before bodies are dropped
-    /// and read back from PostgreSQL on delivery). Validated, but NOT enforced yet: the engine keeps
-    /// every body in memory. Default 256 MiB.
+    /// Bytes of job bodies kept in memory with PostgreSQL storage. Past it, the bodies of committed
+    /// jobs are dropped from memory (their metadata stays) and read back from PostgreSQL, in one
+    /// batched query per engine turn, when their jobs are delivered or peeked; recovery loads bodies
+    /// only up to it. Bodies of delayed and buried jobs go first, then the newest (the last the ready
+    /// order reaches). A failed read answers UNAVAILABLE and leaves the job READY. 0 keeps every body
+    /// (no limit); memory storage always keeps every body. Default 256 MiB (≥ 0).
     /// </summary>
     public long BodyCacheBytes { get; set; } = 256L * 1024 * 1024;
 

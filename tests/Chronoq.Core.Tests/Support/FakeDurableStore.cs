@@ -28,6 +28,21 @@ internal sealed class FakeDurableStore : IJobStore
     /// <summary>Completed once a commit is waiting on <see cref="Hold"/>: the engine loop is blocked in it.</summary>
     public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>When set, every body read throws <see cref="StorageUnavailableException"/>.</summary>
+    public volatile bool FailReads;
+
+    /// <summary>When set, recovery hands out bodies only until this many bytes, as the PostgreSQL store does with its budget.</summary>
+    public long? RecoveryBodyBytes;
+
+    private int _bodyReads;
+    private int _bodiesRead;
+
+    /// <summary>Calls of <see cref="ReadBodiesAsync"/> that succeeded.</summary>
+    public int BodyReads => Volatile.Read(ref _bodyReads);
+
+    /// <summary>Ids asked for by the successful calls of <see cref="ReadBodiesAsync"/>.</summary>
+    public int BodiesRead => Volatile.Read(ref _bodiesRead);
+
     public IReadOnlyDictionary<ulong, JobRecord> Jobs
     {
         get
@@ -43,7 +58,16 @@ internal sealed class FakeDurableStore : IJobStore
     {
         lock (_gate)
         {
-            return Task.FromResult(new RecoveredState(_jobs.Values.OrderBy(j => j.Id).ToList(), IdHighWater));
+            var loaded = 0L;
+            var jobs = new List<JobRecord>();
+            foreach (var job in _jobs.Values.OrderBy(j => j.Id))
+            {
+                var load = RecoveryBodyBytes is not { } budget || loaded < budget;
+                loaded += load ? job.Body.Length : 0;
+                jobs.Add(load ? job : job with { Body = ReadOnlyMemory<byte>.Empty, BodyUnchanged = true });
+            }
+
+            return Task.FromResult(new RecoveredState(jobs, IdHighWater));
         }
     }
 
@@ -72,6 +96,10 @@ internal sealed class FakeDurableStore : IJobStore
                 {
                     _jobs.Remove(mutation.Record.Id);
                 }
+                else if (mutation.Record.BodyUnchanged && _jobs.TryGetValue(mutation.Record.Id, out var stored))
+                {
+                    _jobs[mutation.Record.Id] = mutation.Record with { Body = stored.Body, BodyUnchanged = false };
+                }
                 else
                 {
                     _jobs[mutation.Record.Id] = mutation.Record;
@@ -82,8 +110,21 @@ internal sealed class FakeDurableStore : IJobStore
         }
     }
 
-    public ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken) =>
-        ValueTask.FromResult(new ReadOnlyMemory<byte>[ids.Count]);
+    public ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken)
+    {
+        if (FailReads)
+        {
+            throw new StorageUnavailableException("the fake store cannot read");
+        }
+
+        lock (_gate)
+        {
+            var bodies = ids.Select(id => _jobs.TryGetValue(id, out var job) ? job.Body : ReadOnlyMemory<byte>.Empty).ToArray();
+            Interlocked.Increment(ref _bodyReads);
+            Interlocked.Add(ref _bodiesRead, ids.Count);
+            return ValueTask.FromResult(bodies);
+        }
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

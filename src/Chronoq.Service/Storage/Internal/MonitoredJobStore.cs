@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging;
 namespace Chronoq.Service.Storage.Internal;
 
 /// <summary>
-/// The store as the engine sees it, watched for health: a failing commit turns the Chronoq service
+/// The store as the engine sees it, watched for health: a failing commit (or body read) turns the Chronoq service
 /// NOT_SERVING, and the next commit that succeeds turns it SERVING again. While failing, a probe
 /// (a one-row body read, which needs a real round trip) runs every <see cref="ProbeInterval"/>, so
 /// health recovers even when no client writes — a readiness probe that routes no traffic until
@@ -66,8 +66,23 @@ internal sealed class MonitoredJobStore : IJobStore
         return AwaitCommitAsync(commit);
     }
 
-    public ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken) =>
-        _inner.ReadBodiesAsync(ids, cancellationToken);
+    public async ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken)
+    {
+        // A body read that fails is the store failing as surely as a commit that fails.
+        ReadOnlyMemory<byte>[] bodies;
+        try
+        {
+            bodies = await _inner.ReadBodiesAsync(ids, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ReportFailure(ex);
+            throw;
+        }
+
+        ReportSuccess();
+        return bodies;
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -16,6 +16,11 @@ internal sealed class StorageOptionsValidator : IValidateOptions<ChronoqStorageO
             return ValidateOptionsResult.Fail($"{ChronoqStorageOptions.SectionName}:StartupTimeout must be greater than 0 and at most 1 hour (was {options.StartupTimeout}).");
         }
 
+        if (options.BodyCacheBytes < 0)
+        {
+            return ValidateOptionsResult.Fail($"{ChronoqStorageOptions.SectionName}:BodyCacheBytes must not be negative (was {options.BodyCacheBytes}); 0 keeps every body in memory.");
+        }
+
         if (!options.IsDurable)
         {
             return ValidateOptionsResult.Success;
