@@ -12,8 +12,10 @@ using Microsoft.Extensions.Logging;
 // (any server of chronoq.interop.v1.InteropTest, e.g. tests/interop/node/interop_server.js, to
 // tell client costs from server costs), and measures the client transport against it: unary
 // calls/s and server-streamed messages/s.
-// Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4] [--runs 3] [--server-pid PID]
-// runs the standard workloads (StandardWorkloads) through the SDK against a running server.
+// Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4,I4,RECOVERY] [--runs 3] [--server-pid PID]
+//            [--connection-string PG] [--server-dll PATH] [--recover-jobs 1000000]
+// runs the standard workloads (StandardWorkloads) through the SDK against a running server;
+// RECOVERY starts and restarts a server of its own (--server-dll) over --connection-string.
 // Or: ... -- beanstalk --address HOST:PORT [--runs 3] [--jobs 50000] runs the same shapes against beanstalkd (Beanstalk/BeanstalkWorkloads).
 if (args.Length > 0 && args[0] == "beanstalk")
 {
@@ -25,14 +27,21 @@ if (args.Length > 0 && args[0] == "workloads")
     var addressAt = Array.IndexOf(args, "--address");
     if (addressAt < 0 || addressAt + 1 >= args.Length)
     {
-        Console.Error.WriteLine("usage: Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4] [--runs N] [--server-pid PID]");
+        Console.Error.WriteLine("usage: Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,RECOVERY] [--runs N] [--server-pid PID] [--connection-string PG] [--server-dll PATH] [--recover-jobs N]");
         return 2;
     }
 
     var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1].Split(',') : ["W1", "W2", "W3", "W4"];
     var runs = Array.IndexOf(args, "--runs") is var r and >= 0 && r + 1 < args.Length ? int.Parse(args[r + 1], CultureInfo.InvariantCulture) : 3;
     int? pid = Array.IndexOf(args, "--server-pid") is var p and >= 0 && p + 1 < args.Length ? int.Parse(args[p + 1], CultureInfo.InvariantCulture) : null;
-    await new StandardWorkloads(new Uri(args[addressAt + 1]), runs, pid).RunAsync(only);
+    string? Text(string name) => Array.IndexOf(args, name) is var t and >= 0 && t + 1 < args.Length ? args[t + 1] : null;
+    var recovery = Text("--connection-string") is { } connectionString
+        ? new RecoverySettings(
+            Text("--server-dll") ?? "src/Chronoq.Service/bin/Release/net10.0/Chronoq.Service.dll",
+            connectionString,
+            int.Parse(Text("--recover-jobs") ?? "1000000", CultureInfo.InvariantCulture))
+        : null;
+    await new StandardWorkloads(new Uri(args[addressAt + 1]), runs, pid, recovery).RunAsync(only);
     return 0;
 }
 

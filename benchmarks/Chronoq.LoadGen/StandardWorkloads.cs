@@ -16,6 +16,12 @@ namespace Chronoq.LoadGen;
 /// W4 server memory per pending delayed job (200,000 jobs delayed 1 h, the server's RSS read from
 /// /proc, so the server must run on this machine). Each workload: one warm-up run, then the median
 /// of the measured runs. Every run uses a fresh topic.
+/// I4 runs the benchmark shapes of issue 4 (the durability targets): PutBatch of 100 jobs × 100 B;
+/// unbatched Put from 64 concurrent callers, with the acknowledgement latency of every call; and a
+/// drain of the PutBatch jobs through streaming Reserve (prefetch 64) acknowledged with explicit
+/// DeleteBatch calls. RECOVERY starts a server of its own over PostgreSQL (--connection-string),
+/// fills it with live jobs, then kills it (SIGKILL) and starts it again, timing each restart from
+/// process start to the first successful call that sees every job.
 /// </summary>
 internal sealed class StandardWorkloads
 {
@@ -25,19 +31,28 @@ internal sealed class StandardWorkloads
     private const int Concurrency = 32;
     private const int W3Jobs = 10_000;
     private const int W4Jobs = 200_000;
+    private const int I4PutBatchJobs = 200_000;
+    private const int I4BatchSize = 100;
+    private const int I4UnbatchedJobs = 100_000;
+    private const int I4UnbatchedCallers = 64;
+    private const int I4DrainStreams = 8;
+    private const int I4Prefetch = 64;
+    private const int RecoveryLoadBatch = 1_000;
 
     private static readonly ByteString Body = ByteString.CopyFrom(new byte[BodyBytes]);
     private readonly Uri _address;
     private readonly int _runs;
     private readonly int? _serverPid;
+    private readonly RecoverySettings? _recovery;
     private readonly string _prefix = "lg-" + Guid.NewGuid().ToString("N")[..8];
     private int _topicSeq;
 
-    public StandardWorkloads(Uri address, int runs, int? serverPid)
+    public StandardWorkloads(Uri address, int runs, int? serverPid, RecoverySettings? recovery = null)
     {
         _address = address;
         _runs = runs;
         _serverPid = serverPid;
+        _recovery = recovery;
     }
 
     public async Task RunAsync(IReadOnlyCollection<string> which)
@@ -52,7 +67,7 @@ internal sealed class StandardWorkloads
             for (var run = 0; run <= _runs; run++)
             {
                 var topic = NextTopic();
-                var b = await EnqueueBatchedAsync(batching, topic);
+                var b = await EnqueueInBatchesAsync(batching, topic, W1Jobs, BatchSize, Concurrency);
                 var u = await EnqueueUnbatchedAsync(unary, NextTopic());
                 var d = await DrainAsync(batching, topic);
                 Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W1 batched {b:F0} jobs/s, W1 unbatched {u:F0} jobs/s, W2 drain {d:F0} jobs/s"));
@@ -70,6 +85,23 @@ internal sealed class StandardWorkloads
             Console.WriteLine(Invariant($"W1 enqueue {W1Jobs} x {BodyBytes} B, PutBatch of {BatchSize} ({Concurrency} producers): median {Median(batched):F0} jobs/s"));
             Console.WriteLine(Invariant($"W1 enqueue {W1Jobs} x {BodyBytes} B, unbatched Put, {Concurrency} producers: median {Median(unbatched):F0} jobs/s"));
             Console.WriteLine(Invariant($"W2 drain {W1Jobs}, {Concurrency} Reserve streams (prefetch 1) + Delete coalesced into DeleteBatch: median {Median(drained):F0} jobs/s"));
+        }
+
+        if (which.Contains("I4"))
+        {
+            await IssueFourShapesAsync(batching, unary);
+        }
+
+        if (which.Contains("RECOVERY"))
+        {
+            if (_recovery is null)
+            {
+                Console.WriteLine("RECOVERY skipped: pass --connection-string of the PostgreSQL database the restarted server uses");
+            }
+            else
+            {
+                await RecoveryAsync(_recovery);
+            }
         }
 
         if (which.Contains("W3"))
@@ -115,25 +147,208 @@ internal sealed class StandardWorkloads
         }
     }
 
-    private static async Task<double> EnqueueBatchedAsync(ChronoqClient client, string topic)
+    /// <summary>Issue 4's three throughput shapes, run after one another on fresh topics each run.</summary>
+    private async Task IssueFourShapesAsync(ChronoqClient batching, ChronoqClient unary)
+    {
+        var batched = new List<double>();
+        var unbatched = new List<double>();
+        var p50 = new List<double>();
+        var p99 = new List<double>();
+        var drained = new List<double>();
+        for (var run = 0; run <= _runs; run++)
+        {
+            var topic = NextTopic();
+            var b = await EnqueueInBatchesAsync(batching, topic, I4PutBatchJobs, I4BatchSize, Concurrency);
+            var unbatchedTopic = NextTopic();
+            var (u, ackP50, ackP99) = await EnqueueUnbatchedWithLatencyAsync(unary, unbatchedTopic);
+            var d = await DrainWithDeleteBatchAsync(batching, topic, I4PutBatchJobs);
+            Console.WriteLine(Invariant(
+                $"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms; drain {d:F0} jobs/s"));
+            if (run > 0)
+            {
+                batched.Add(b);
+                unbatched.Add(u);
+                p50.Add(ackP50);
+                p99.Add(ackP99);
+                drained.Add(d);
+            }
+
+            // Unmeasured: the server holds nothing between runs.
+            await DrainWithDeleteBatchAsync(batching, unbatchedTopic, I4UnbatchedJobs);
+        }
+
+        Console.WriteLine(Invariant($"I4 PutBatch of {I4BatchSize} x {BodyBytes} B, {I4PutBatchJobs} jobs, {Concurrency} producers: median {Median(batched):F0} jobs/s"));
+        Console.WriteLine(Invariant(
+            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms"));
+        Console.WriteLine(Invariant(
+            $"I4 drain {I4PutBatchJobs}, {I4DrainStreams} Reserve streams (prefetch {I4Prefetch}) + DeleteBatch: median {Median(drained):F0} jobs/s"));
+    }
+
+    private static async Task<(double JobsPerSecond, double P50, double P99)> EnqueueUnbatchedWithLatencyAsync(ChronoqClient client, string topic)
     {
         var next = -1;
+        var latencies = new double[I4UnbatchedJobs];
         var watch = Stopwatch.StartNew();
         await Parallel(async () =>
         {
-            while (Interlocked.Increment(ref next) < W1Jobs / BatchSize)
+            int at;
+            while ((at = Interlocked.Increment(ref next)) < I4UnbatchedJobs)
             {
-                var jobs = new PutRequest[BatchSize];
-                for (var i = 0; i < jobs.Length; i++)
+                var started = Stopwatch.GetTimestamp();
+                await client.PutAsync(new PutRequest { Topic = topic, Body = Body });
+                latencies[at] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }, workers: I4UnbatchedCallers);
+        var rate = I4UnbatchedJobs / watch.Elapsed.TotalSeconds;
+        Array.Sort(latencies);
+        return (rate, latencies[I4UnbatchedJobs / 2], latencies[(int)(I4UnbatchedJobs * 0.99) - 1]);
+    }
+
+    /// <summary>
+    /// Drains <paramref name="jobs"/> jobs through Reserve streams with a prefetch of
+    /// <see cref="I4Prefetch"/>, acknowledging with explicit DeleteBatch calls: each stream collects
+    /// the jobs already delivered to it (up to its prefetch) and sends them in one DeleteBatch
+    /// without waiting for it, so delivery continues while the commit runs.
+    /// </summary>
+    private static async Task<double> DrainWithDeleteBatchAsync(ChronoqClient client, string topic, int jobs)
+    {
+        var done = 0;
+        var failures = new ConcurrentQueue<string>();
+        using var finished = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var watch = Stopwatch.StartNew();
+
+        async Task AcknowledgeAsync(List<DeleteRequest> held)
+        {
+            var results = await client.DeleteBatchAsync(held, CancellationToken.None);
+            var deleted = results.Count(r => r.Code == Chronoq.Protocol.Grpc.StatusCode.OK);
+            if (deleted != held.Count)
+            {
+                failures.Enqueue(results.First(r => r.Code != Chronoq.Protocol.Grpc.StatusCode.OK).ToString());
+                await finished.CancelAsync();
+            }
+
+            if (Interlocked.Add(ref done, deleted) >= jobs)
+            {
+                await finished.CancelAsync();
+            }
+        }
+
+        await Parallel(async () =>
+        {
+            var acks = new List<Task>();
+            var held = new List<DeleteRequest>(I4Prefetch);
+            var stream = client.ReserveAsync(topic, new ReserveOptions { Prefetch = I4Prefetch }, finished.Token).GetAsyncEnumerator(finished.Token);
+            try
+            {
+                while (true)
                 {
-                    jobs[i] = new PutRequest { Topic = topic, Body = Body };
+                    var next = stream.MoveNextAsync();
+                    if (!next.IsCompleted && held.Count > 0)
+                    {
+                        // Nothing more delivered yet: acknowledge what this stream holds.
+                        acks.Add(AcknowledgeAsync(held));
+                        held = new List<DeleteRequest>(I4Prefetch);
+                    }
+
+                    if (!await next)
+                    {
+                        break;
+                    }
+
+                    held.Add(new DeleteRequest { Id = stream.Current.Id, Reservation = stream.Current.Reservation });
+                    if (held.Count == I4Prefetch)
+                    {
+                        acks.Add(AcknowledgeAsync(held));
+                        held = new List<DeleteRequest>(I4Prefetch);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (finished.IsCancellationRequested)
+            {
+            }
+            finally
+            {
+                await Task.WhenAll(acks);
+                await stream.DisposeAsync();
+            }
+        }, workers: I4DrainStreams);
+        if (!failures.IsEmpty)
+        {
+            throw new InvalidOperationException($"{failures.Count} DeleteBatch calls had failed deletes, first: {failures.First()}");
+        }
+
+        if (done < jobs)
+        {
+            throw new TimeoutException($"drained only {done} of {jobs} jobs in 5 minutes");
+        }
+
+        return jobs / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Starts a server over the PostgreSQL database of <paramref name="settings"/>, fills it with
+    /// live jobs (unless it already holds them), then kills it and starts it again once per run:
+    /// the time from starting the process to the first GetServerStats that answers with every
+    /// job READY is the time to serving, recovery included.
+    /// </summary>
+    private async Task RecoveryAsync(RecoverySettings settings)
+    {
+        var server = ServerProcess.Start(settings);
+        try
+        {
+            var (_, ready) = await server.WaitServingAsync(minimumReady: 0);
+            if (ready < (ulong)settings.Jobs)
+            {
+                var fill = (int)((ulong)settings.Jobs - ready);
+                await using var client = new ChronoqClient(new ChronoqClientOptions { Address = server.Address });
+                var rate = await EnqueueInBatchesAsync(client, NextTopic(), fill, RecoveryLoadBatch, workers: 8);
+                Console.WriteLine(Invariant($"  loaded {fill} jobs x {BodyBytes} B (PutBatch of {RecoveryLoadBatch}, 8 producers) at {rate:F0} jobs/s"));
+            }
+
+            var times = new List<double>();
+            for (var run = 0; run <= _runs; run++)
+            {
+                server.Kill();
+                server = ServerProcess.Start(settings);
+                var (seconds, recovered) = await server.WaitServingAsync(minimumReady: (ulong)settings.Jobs);
+                Console.WriteLine(Invariant($"  run {RunName(run)}: kill -9 and restart over {recovered} live jobs: serving after {seconds:F2} s"));
+                if (run > 0)
+                {
+                    times.Add(seconds);
+                }
+            }
+
+            Console.WriteLine(Invariant($"RECOVERY of {settings.Jobs} live jobs x {BodyBytes} B, process start to first GetServerStats with every job READY: median {Median(times):F2} s"));
+        }
+        finally
+        {
+            server.Kill();
+        }
+    }
+
+    private static async Task<double> EnqueueInBatchesAsync(ChronoqClient client, string topic, int jobs, int batchSize, int workers)
+    {
+        var next = -1;
+        var batches = (jobs + batchSize - 1) / batchSize;
+        var watch = Stopwatch.StartNew();
+        await Parallel(async () =>
+        {
+            int at;
+            while ((at = Interlocked.Increment(ref next)) < batches)
+            {
+                var batch = new PutRequest[Math.Min(batchSize, jobs - at * batchSize)];
+                for (var i = 0; i < batch.Length; i++)
+                {
+                    batch[i] = new PutRequest { Topic = topic, Body = Body };
                 }
 
-                await client.PutBatchAsync(jobs);
+                await client.PutBatchAsync(batch);
             }
-        });
-        return W1Jobs / watch.Elapsed.TotalSeconds;
+        }, workers);
+        return jobs / watch.Elapsed.TotalSeconds;
     }
+
+    private static string RunName(int run) => run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture);
 
     private static async Task<double> EnqueueUnbatchedAsync(ChronoqClient client, string topic)
     {
