@@ -46,10 +46,18 @@ internal sealed class ServerProcess
         info.ArgumentList.Add($"--Chronoq:HttpUrl=http://127.0.0.1:{FreeLoopbackPort()}");
         info.ArgumentList.Add($"--ConnectionStrings:Chronoq={settings.ConnectionString}");
         info.ArgumentList.Add("--Logging:LogLevel:Default=Warning");
+        // The recovery and engine start-up lines, to split the time to serving into its parts.
+        info.ArgumentList.Add("--Logging:LogLevel:Chronoq=Information");
         var startedAt = Stopwatch.GetTimestamp();
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start dotnet {settings.ServerDll}");
         // Drained so a chatty server never blocks on a full pipe.
-        process.OutputDataReceived += static (_, _) => { };
+        process.OutputDataReceived += (_, line) =>
+        {
+            if (line.Data is { } text && (text.Contains("Recovered", StringComparison.Ordinal) || text.Contains("Engine started", StringComparison.Ordinal)))
+            {
+                Console.WriteLine($"    +{Stopwatch.GetElapsedTime(startedAt).TotalSeconds:F2} s server:{text}");
+            }
+        };
         process.ErrorDataReceived += static (_, line) =>
         {
             if (line.Data is not null)

@@ -489,6 +489,11 @@ internal sealed class StandardWorkloads
 
     private static double Median(List<double> values)
     {
+        if (values.Count == 0)
+        {
+            return double.NaN; // --runs 0: the warm-up alone
+        }
+
         values.Sort();
         return values[values.Count / 2];
     }

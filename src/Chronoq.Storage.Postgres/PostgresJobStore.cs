@@ -92,6 +92,9 @@ public sealed class PostgresJobStore : IJobStore
                     async token =>
                     {
                         await SchemaMigrator.MigrateAsync(s._dataSource, s._sql, s._logger, token).ConfigureAwait(false);
+                        // Ids above it are new rows (see CommitColumns.Inserted), so it must be
+                        // known before the first commit, even one made without RecoverAsync.
+                        s._committedHighWater = await s.ReadHighWaterAsync(token).ConfigureAwait(false);
                         return true;
                     },
                     deadline),
@@ -388,7 +391,18 @@ public sealed class PostgresJobStore : IJobStore
 
     private async Task<bool> CommitWithRetriesAsync(CancellationToken deadline)
     {
-        await RetryAsync("Commit", CommitOnceAsync, deadline).ConfigureAwait(false);
+        // Only the first attempt may COPY: a retry follows an attempt whose outcome may be unknown
+        // (it may have committed), and only the upsert form can be sent again safely.
+        bool mayCopy = _columns.Inserted.Count >= _options.CopyThreshold;
+        await RetryAsync(
+            "Commit",
+            token =>
+            {
+                bool copy = mayCopy;
+                mayCopy = false;
+                return CommitOnceAsync(copy, token);
+            },
+            deadline).ConfigureAwait(false);
         if (_columns.HighWater is long highWater)
         {
             Volatile.Write(ref _committedHighWater, Math.Max(_committedHighWater, (ulong)highWater));
@@ -398,15 +412,57 @@ public sealed class PostgresJobStore : IJobStore
     }
 
     /// <summary>
-    /// One attempt: every statement in one NpgsqlBatch, so one round trip and, with no explicit
-    /// transaction, one implicit transaction: Npgsql sends a single Sync after the last statement,
-    /// and an error in any statement skips the rest and rolls back the earlier ones
+    /// One attempt. Without COPY: every statement in one NpgsqlBatch, so one round trip and, with
+    /// no explicit transaction, one implicit transaction: Npgsql sends a single Sync after the last
+    /// statement, and an error in any statement skips the rest and rolls back the earlier ones
     /// (https://www.npgsql.org/doc/api/Npgsql.NpgsqlBatchCommand.html, AppendErrorBarrier).
+    /// With COPY: the same statements minus the new rows, then the new rows by binary COPY, in one
+    /// explicit transaction.
     /// </summary>
-    private async Task<bool> CommitOnceAsync(CancellationToken cancellationToken)
+    private async Task<bool> CommitOnceAsync(bool copyInserted, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection);
+        int backend = connection.ProcessID;
+        try
+        {
+            if (copyInserted)
+            {
+                await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await using (var batch = StatementBatch(connection, includeInserted: false))
+                {
+                    // BEGIN travels with this batch, or with the COPY when there is none.
+                    if (batch.BatchCommands.Count > 0)
+                    {
+                        await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                }
+
+                await CopyInsertedAsync(connection, cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await using var batch = StatementBatch(connection, includeInserted: true);
+                await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is not PostgresException)
+        {
+            // The server did not report an error, so it may still be running this transaction:
+            // waiting on a lock, say, after our cancel request went unheard. Left alone it could
+            // commit after the caller was told UNAVAILABLE. (A PostgresException means the server
+            // already aborted it.)
+            await EndAbandonedBackendAsync(backend).ConfigureAwait(false);
+            throw;
+        }
+
+        return true;
+    }
+
+    /// <summary>The commit's statements; the new rows among them unless they go by COPY.</summary>
+    private NpgsqlBatch StatementBatch(NpgsqlConnection connection, bool includeInserted)
+    {
+        var batch = new NpgsqlBatch(connection);
 
         // Deletes first: a job deleted by key and a new job put with the same key in one batch
         // would otherwise trip the unique (topic, key) index.
@@ -415,6 +471,11 @@ public sealed class PostgresJobStore : IJobStore
             var delete = new NpgsqlBatchCommand(_sql.DeleteJobs);
             delete.Parameters.Add(new NpgsqlParameter<List<long>> { TypedValue = _columns.DeletedIds });
             batch.BatchCommands.Add(delete);
+        }
+
+        if (includeInserted && _columns.Inserted.Count > 0)
+        {
+            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobs, _columns.Inserted));
         }
 
         if (_columns.WithBody.Count > 0)
@@ -434,22 +495,55 @@ public sealed class PostgresJobStore : IJobStore
             batch.BatchCommands.Add(raise);
         }
 
-        int backend = connection.ProcessID;
-        try
+        return batch;
+    }
+
+    /// <summary>
+    /// Writes the new rows with one binary COPY, in the column order of <see cref="StoreSql.CopyInJobs"/>.
+    /// The rows are written with the synchronous API: a value lands in Npgsql's buffer, which is
+    /// sent when full, so sixteen awaits a row would cost more than the encoding itself. A send
+    /// that blocks (a server that stopped reading) ends after the importer's timeout, the commit
+    /// timeout, so an abandoned commit still ends and frees the commit gate.
+    /// </summary>
+    private async Task CopyInsertedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var rows = _columns.Inserted;
+        await using var importer = await connection.BeginBinaryImportAsync(_sql.CopyInJobs, cancellationToken).ConfigureAwait(false);
+        importer.Timeout = _options.CommitTimeout;
+        for (int i = 0; i < rows.Count; i++)
         {
-            await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not PostgresException)
-        {
-            // The server did not report an error, so it may still be running this transaction:
-            // waiting on a lock, say, after our cancel request went unheard. Left alone it could
-            // commit after the caller was told UNAVAILABLE. (A PostgresException means the server
-            // already aborted it.)
-            await EndAbandonedBackendAsync(backend).ConfigureAwait(false);
-            throw;
+            importer.StartRow();
+            importer.Write(rows.Ids[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.Topics[i], NpgsqlDbType.Text);
+            importer.Write(rows.Bodies[i], NpgsqlDbType.Bytea);
+            importer.Write(rows.Priorities[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.States[i], NpgsqlDbType.Smallint);
+            importer.Write(rows.ReadyAtMs[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.TtrMs[i], NpgsqlDbType.Bigint);
+            WriteNullable(importer, rows.Keys[i], NpgsqlDbType.Text);
+            importer.Write(rows.CreatedAtMs[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.BuriedAtMs[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.Reserves[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.Timeouts[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.Releases[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.Buries[i], NpgsqlDbType.Bigint);
+            importer.Write(rows.Kicks[i], NpgsqlDbType.Bigint);
+            WriteNullable(importer, rows.Headers[i], NpgsqlDbType.Jsonb);
         }
 
-        return true;
+        await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void WriteNullable(NpgsqlBinaryImporter importer, string? value, NpgsqlDbType type)
+    {
+        if (value is null)
+        {
+            importer.WriteNull();
+        }
+        else
+        {
+            importer.Write(value, type);
+        }
     }
 
     /// <summary>
@@ -498,6 +592,13 @@ public sealed class PostgresJobStore : IJobStore
         p.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.Kicks });
         p.Add(new NpgsqlParameter<List<string?>> { TypedValue = columns.Headers, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
         return command;
+    }
+
+    private async Task<ulong> ReadHighWaterAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(_sql.SelectHighWater, connection);
+        return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private Task<Dictionary<long, ReadOnlyMemory<byte>>> ReadBodiesWithRetriesAsync(long[] ids, CancellationToken deadline) =>

@@ -66,12 +66,14 @@ public sealed class PostgresJobStoreOutageTests(PostgresCluster cluster)
         Assert.Equal(50UL, recovered.IdHighWater);
     }
 
-    [Fact]
-    public async Task CommitAsync_PooledSessionsTerminated_RetriesOnAFreshConnectionAndCommits()
+    [Theory]
+    [InlineData(256)]
+    [InlineData(1)] // the failed first attempt was a COPY; the retry is an upsert
+    public async Task CommitAsync_PooledSessionsTerminated_RetriesOnAFreshConnectionAndCommits(int copyThreshold)
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("term", cts.Token);
-        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token, copyThreshold: copyThreshold);
         await store.CommitAsync(Batch(1, JobMutation.Upsert(Ready(1))), cts.Token);
 
         Assert.True(await cluster.TerminateBackendsAsync(DatabaseOf(db), cts.Token) > 0, "the store should hold a pooled session");
@@ -80,13 +82,15 @@ public sealed class PostgresJobStoreOutageTests(PostgresCluster cluster)
         Assert.Equal(2, (await store.RecoverAsync(cts.Token)).Jobs.Count);
     }
 
-    [Fact]
-    public async Task CommitAsync_BackendTerminatedMidCommit_ThrowsUnavailableAndAppliesNothing()
+    [Theory]
+    [InlineData(256)]
+    [InlineData(1)] // the first attempt is the COPY form, its retry the upsert
+    public async Task CommitAsync_BackendTerminatedMidCommit_ThrowsUnavailableAndAppliesNothing(int copyThreshold)
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("mid", cts.Token);
         var timeout = TimeSpan.FromSeconds(3);
-        await using var store = await StoreAsync(db, timeout, cts.Token);
+        await using var store = await StoreAsync(db, timeout, cts.Token, copyThreshold);
         await store.CommitAsync(Batch(1, JobMutation.Upsert(Ready(1))), cts.Token);
 
         // Hold the high-water row so the commit stops inside its transaction, after its deletes

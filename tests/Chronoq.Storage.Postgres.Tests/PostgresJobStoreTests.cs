@@ -55,8 +55,10 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
         Assert.Equal(1L, await ScalarAsync<long>(db, "SELECT count(*) FROM tenant_b.jobs", cts.Token));
     }
 
-    [Fact]
-    public async Task RecoverAsync_AfterCommits_ReturnsEveryFieldOfEveryJob()
+    [Theory]
+    [InlineData(256)] // the default: these few new jobs go by INSERT ... ON CONFLICT
+    [InlineData(1)] // every new job by binary COPY
+    public async Task RecoverAsync_AfterCommits_ReturnsEveryFieldOfEveryJob(int copyThreshold)
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("rt", cts.Token);
@@ -76,7 +78,7 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
             Ready(5) with { Key = "order-42" }, // same key, other topic: allowed
         ];
 
-        await using (var writer = await StoreAsync(db, cancellationToken: cts.Token))
+        await using (var writer = await StoreAsync(db, cancellationToken: cts.Token, copyThreshold: copyThreshold))
         {
             await writer.CommitAsync(Batch(5, [.. jobs.Select(JobMutation.Upsert)]), cts.Token);
             await writer.CommitAsync(Batch(9, JobMutation.Upsert(Ready(9)), JobMutation.Delete(9)), cts.Token);
@@ -183,6 +185,71 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
         var job = Assert.Single((await store.RecoverAsync(cts.Token)).Jobs);
         Assert.Equal(2UL, job.Id);
         Assert.Equal("k", job.Key);
+    }
+
+    [Fact]
+    public async Task CommitAsync_CopyAlongsideDeletesAndUpdates_AppliesAllInOneTransaction()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("copymix", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token, copyThreshold: 2);
+        await store.CommitAsync(Batch(2, JobMutation.Upsert(Ready(1, key: "k")), JobMutation.Upsert(Ready(2))), cts.Token);
+
+        // Job 2 existed before this batch, so it is upserted; 3 and 4 are new and go by COPY, 3
+        // taking the key that the deleted job 1 held.
+        await store.CommitAsync(
+            Batch(
+                4,
+                JobMutation.Delete(1),
+                JobMutation.Upsert(Ready(2) with { State = StoredJobState.Buried, Buries = 1 }),
+                JobMutation.Upsert(Ready(3, key: "k")),
+                JobMutation.Upsert(Ready(4))),
+            cts.Token);
+
+        var recovered = await store.RecoverAsync(cts.Token);
+        Assert.Equal([2UL, 3UL, 4UL], recovered.Jobs.Select(j => j.Id).Order());
+        Assert.Equal(StoredJobState.Buried, recovered.Jobs.Single(j => j.Id == 2).State);
+        Assert.Equal("k", recovered.Jobs.Single(j => j.Id == 3).Key);
+        Assert.Equal(4UL, recovered.IdHighWater);
+    }
+
+    [Fact]
+    public async Task CommitAsync_CopyOfDuplicateLiveKey_FailsWholeAndAppliesNothing()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("copyatomic", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token, copyThreshold: 1);
+        await store.CommitAsync(Batch(2, JobMutation.Upsert(Ready(1, key: "k")), JobMutation.Upsert(Ready(2))), cts.Token);
+
+        // The delete and the high-water raise run before the COPY, whose second row breaks the key.
+        var bad = Batch(10, JobMutation.Delete(2), JobMutation.Upsert(Ready(3)), JobMutation.Upsert(Ready(4, key: "k")));
+        await Assert.ThrowsAsync<StorageUnavailableException>(async () => await store.CommitAsync(bad, cts.Token));
+
+        var recovered = await store.RecoverAsync(cts.Token);
+        Assert.Equal([1UL, 2UL], recovered.Jobs.Select(j => j.Id).Order());
+        Assert.Equal(2UL, recovered.IdHighWater);
+        await store.CommitAsync(Batch(10, JobMutation.Upsert(Ready(10))), cts.Token);
+        Assert.Equal(3, (await store.RecoverAsync(cts.Token)).Jobs.Count);
+    }
+
+    [Fact]
+    public async Task CommitAsync_StoreReopenedWithoutRecovery_UpdatesExistingRowsInsteadOfCopyingThem()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("reopen", cts.Token);
+        await using (var first = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await first.CommitAsync(Batch(2, JobMutation.Upsert(Ready(1)), JobMutation.Upsert(Ready(2))), cts.Token);
+        }
+
+        // A new store knows the stored high-water mark from its start, so ids 1 and 2 are known
+        // to exist; a COPY of them would break the primary key.
+        await using var second = await StoreAsync(db, cancellationToken: cts.Token, copyThreshold: 1);
+        await second.CommitAsync(Batch(3, JobMutation.Upsert(Ready(1) with { Priority = 7 }), JobMutation.Upsert(Ready(2)), JobMutation.Upsert(Ready(3))), cts.Token);
+
+        var recovered = await second.RecoverAsync(cts.Token);
+        Assert.Equal(3, recovered.Jobs.Count);
+        Assert.Equal(7U, recovered.Jobs.Single(j => j.Id == 1).Priority);
     }
 
     [Fact]

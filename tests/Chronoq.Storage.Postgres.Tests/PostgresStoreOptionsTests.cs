@@ -10,6 +10,7 @@ public sealed class PostgresStoreOptionsTests
         Valid.Validate();
         Assert.Equal("chronoq", Valid.Schema);
         Assert.Equal(TimeSpan.FromSeconds(5), Valid.CommitTimeout);
+        Assert.Equal(256, Valid.CopyThreshold);
     }
 
     [Fact]
@@ -42,6 +43,15 @@ public sealed class PostgresStoreOptionsTests
     {
         var ex = Assert.Throws<ArgumentException>(() => (Valid with { CommitTimeout = TimeSpan.Zero }).Validate());
         Assert.Contains("CommitTimeout", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void Validate_CopyThresholdBelowOne_NamesTheSetting(int threshold)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { CopyThreshold = threshold }).Validate());
+        Assert.Contains("CopyThreshold", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,9 +40,16 @@ internal static class TestJobs
         return batch;
     }
 
-    public static Task<PostgresJobStore> StoreAsync(string connectionString, TimeSpan? commitTimeout = null, CancellationToken cancellationToken = default) =>
+    /// <summary>A store; <paramref name="copyThreshold"/> 1 sends every new job by binary COPY, even one.</summary>
+    public static Task<PostgresJobStore> StoreAsync(
+        string connectionString, TimeSpan? commitTimeout = null, CancellationToken cancellationToken = default, int? copyThreshold = null) =>
         PostgresJobStore.CreateAsync(
-            new PostgresStoreOptions { ConnectionString = connectionString, CommitTimeout = commitTimeout ?? TimeSpan.FromSeconds(5) },
+            new PostgresStoreOptions
+            {
+                ConnectionString = connectionString,
+                CommitTimeout = commitTimeout ?? TimeSpan.FromSeconds(5),
+                CopyThreshold = copyThreshold ?? PostgresStoreOptions.Default.CopyThreshold,
+            },
             logger: null,
             cancellationToken);
 

@@ -34,6 +34,9 @@ public static class PostgresStoreBenchmark
             await CommitScenarioAsync(cluster, "puts, 64 per commit (64 concurrent callers)", putsPerCommit: 64, deletesPerCommit: 0, seconds);
             await CommitScenarioAsync(cluster, "puts, 100 per commit", putsPerCommit: 100, deletesPerCommit: 0, seconds);
             await CommitScenarioAsync(cluster, "puts, 1000 per commit (loaded group commit)", putsPerCommit: 1000, deletesPerCommit: 0, seconds);
+            // The same without binary COPY: every new job by INSERT ... ON CONFLICT, as before COPY was used.
+            await CommitScenarioAsync(cluster, "puts, 100 per commit, no COPY", putsPerCommit: 100, deletesPerCommit: 0, seconds, copyThreshold: int.MaxValue);
+            await CommitScenarioAsync(cluster, "puts, 1000 per commit, no COPY", putsPerCommit: 1000, deletesPerCommit: 0, seconds, copyThreshold: int.MaxValue);
             await CommitScenarioAsync(cluster, "100 puts + 100 deletes per commit (steady churn)", putsPerCommit: 100, deletesPerCommit: 100, seconds);
             await RecoveryScenarioAsync(cluster, recoverJobs);
         }
@@ -43,10 +46,14 @@ public static class PostgresStoreBenchmark
         }
     }
 
-    private static async Task CommitScenarioAsync(PostgresCluster cluster, string name, int putsPerCommit, int deletesPerCommit, int seconds)
+    private static async Task CommitScenarioAsync(PostgresCluster cluster, string name, int putsPerCommit, int deletesPerCommit, int seconds, int? copyThreshold = null)
     {
         string db = await cluster.CreateDatabaseAsync("bench");
-        await using var store = await PostgresJobStore.CreateAsync(new PostgresStoreOptions { ConnectionString = db });
+        await using var store = await PostgresJobStore.CreateAsync(new PostgresStoreOptions
+        {
+            ConnectionString = db,
+            CopyThreshold = copyThreshold ?? PostgresStoreOptions.Default.CopyThreshold,
+        });
         var batch = new MutationBatch();
         ulong nextId = 1;
         ulong oldest = 1;

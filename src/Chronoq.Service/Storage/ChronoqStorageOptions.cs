@@ -1,3 +1,5 @@
+using Chronoq.Storage.Postgres;
+
 namespace Chronoq.Service.Storage;
 
 /// <summary>
@@ -28,6 +30,13 @@ public sealed class ChronoqStorageOptions
     /// Default 5 s (0 &lt; value ≤ 10 min).
     /// </summary>
     public TimeSpan CommitTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// From how many new jobs in one commit they are written to PostgreSQL with a binary COPY
+    /// instead of INSERT ... ON CONFLICT (see <c>PostgresStoreOptions.CopyThreshold</c>). Default 256
+    /// (value ≥ 1).
+    /// </summary>
+    public int CopyThreshold { get; set; } = PostgresStoreOptions.Default.CopyThreshold;
 
     /// <summary>
     /// Bytes of job bodies kept in memory with PostgreSQL storage. Past it, the bodies of committed

@@ -13,7 +13,13 @@ internal sealed class CommitColumns
     private readonly Dictionary<ulong, int> _slotById = new();
     private readonly List<JobMutation> _collapsed = new();
 
-    /// <summary>Upserts that carry a body to store.</summary>
+    /// <summary>
+    /// Jobs above the committed id high-water mark: new rows, since ids are never reused. They may
+    /// be written with a plain binary COPY, which costs PostgreSQL far less per row than an upsert.
+    /// </summary>
+    public UpsertColumns Inserted { get; } = new();
+
+    /// <summary>Upserts of rows that may exist already, carrying a body to store.</summary>
     public UpsertColumns WithBody { get; } = new();
 
     /// <summary>Upserts of metadata only: the stored body stays.</summary>
@@ -24,13 +30,14 @@ internal sealed class CommitColumns
     /// <summary>The high-water mark to persist, or null when the stored one is already as high.</summary>
     public long? HighWater { get; private set; }
 
-    public bool IsEmpty => DeletedIds.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
+    public bool IsEmpty => DeletedIds.Count == 0 && Inserted.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
 
     /// <summary>Reads everything needed from <paramref name="batch"/>; the batch is not referenced afterwards.</summary>
     public void Load(MutationBatch batch, ulong committedHighWater)
     {
         _slotById.Clear();
         _collapsed.Clear();
+        Inserted.Clear();
         WithBody.Clear();
         KeepingBody.Clear();
         DeletedIds.Clear();
@@ -69,6 +76,10 @@ internal sealed class CommitColumns
             else if (record.BodyUnchanged)
             {
                 KeepingBody.Add(record, includeBody: false);
+            }
+            else if (record.Id > committedHighWater)
+            {
+                Inserted.Add(record, includeBody: true);
             }
             else
             {

@@ -53,6 +53,7 @@ internal sealed class StoreSql
         SelectHighWater = $"SELECT id_high_water FROM {meta} WHERE singleton";
         EstimateJobCount = $"SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '{Jobs}'::regclass";
         CopyOutJobs = $"COPY (SELECT {Columns} FROM {Jobs}) TO STDOUT (FORMAT BINARY)";
+        CopyInJobs = $"COPY {Jobs} ({Columns}) FROM STDIN (FORMAT BINARY)";
         SelectBodies = $"SELECT id, body FROM {Jobs} WHERE id = ANY($1::bigint[])";
         // Only a session of ours, in this database: a process id may have been reused meanwhile.
         // The second argument makes pg_terminate_backend wait (PostgreSQL 14+) until it is gone.
@@ -73,6 +74,7 @@ internal sealed class StoreSql
     public string SelectHighWater { get; }
     public string EstimateJobCount { get; }
     public string CopyOutJobs { get; }
+    public string CopyInJobs { get; }
     public string SelectBodies { get; }
     public string TerminateBackend { get; }
 

@@ -49,19 +49,21 @@ public sealed class PostgresStorageHostingTests(PostgresCluster cluster)
         Assert.DoesNotContain("hunter2", failure.ToString(), StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Start_InvalidStorageSetting_FailsNamingIt()
+    [Theory]
+    [InlineData("CommitTimeout", "00:00:00")]
+    [InlineData("CopyThreshold", "0")]
+    public async Task Start_InvalidStorageSetting_FailsNamingIt(string setting, string value)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var failure = await Assert.ThrowsAnyAsync<Exception>(() => LoopbackServer.StartAsync(
             options =>
             {
                 options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = "Host=127.0.0.1;Database=x";
-                options.Configuration["Chronoq:Storage:CommitTimeout"] = "00:00:00";
+                options.Configuration["Chronoq:Storage:" + setting] = value;
             },
             timeout.Token));
 
-        Assert.Contains(Flatten(failure), e => e.Message.Contains("Chronoq:Storage:CommitTimeout", StringComparison.Ordinal));
+        Assert.Contains(Flatten(failure), e => e.Message.Contains("Chronoq:Storage:" + setting, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -47,6 +47,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<ChronoqStorageO
         ConnectionString = options.ConnectionString ?? "",
         Schema = options.Schema,
         CommitTimeout = options.CommitTimeout,
+        CopyThreshold = options.CopyThreshold,
         BodyCacheBytes = options.BodyCacheBytes,
     };
 }
