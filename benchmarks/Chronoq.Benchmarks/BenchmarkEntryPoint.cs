@@ -14,6 +14,12 @@ public static class BenchmarkEntryPoint
             return;
         }
 
+        if (args.Length > 0 && args[0] == Storage.BodyCacheBenchmark.Command)
+        {
+            await Storage.BodyCacheBenchmark.RunAsync(args[1..]);
+            return;
+        }
+
         if (args.Length > 0 && args[0] == Sdk.SdkThroughputBenchmark.Command)
         {
             await Sdk.SdkThroughputBenchmark.RunAsync(args[1..]);
