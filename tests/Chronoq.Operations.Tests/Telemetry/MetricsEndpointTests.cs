@@ -67,6 +67,11 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
 
         // The delayed job's timer and the held job's TTR are in the wheel.
         Assert.True(scrape.Value("chronoq_timer_wheel_size") >= 2, scrape.Text);
+
+        // The body cache gauge is published by every engine turn (process-wide, so only its presence
+        // is this server's: other tests' engines publish to the same gauge).
+        Assert.Contains("# TYPE chronoq_body_cache_size_bytes gauge\n", scrape.Text, StringComparison.Ordinal);
+        Assert.True(scrape.Value("chronoq_body_cache_size_bytes") >= 0, scrape.Text);
     }
 
     [Fact]
