@@ -165,9 +165,10 @@ median() { # file, line pattern: the number after "median"
 }
 ratio() { if [ -n "$1" ] && [ -n "$2" ] && [ "$2" -gt 0 ]; then awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; else echo "-"; fi; }
 
-c_batch="$(median "$work/chronoq.out" "PutBatch of")"
-c_unbatched="$(median "$work/chronoq.out" "unbatched Put")"
-c_drain="$(median "$work/chronoq.out" "W2 drain")"
+# The summary lines of StandardWorkloads' W1 and W2 (not the I4 ones, which share some words).
+c_batch="$(median "$work/chronoq.out" "W1 enqueue 50000 x 100 B, PutBatch")"
+c_unbatched="$(median "$work/chronoq.out" "W1 enqueue 50000 x 100 B, unbatched Put")"
+c_drain="$(median "$work/chronoq.out" "W2 drain 50000,")"
 b50_one="$(median "$work/bs50.out" "1 in flight")"
 b50_pipe="$(median "$work/bs50.out" "pipelined")"
 b50_drain="$(median "$work/bs50.out" "W2 drain")"
