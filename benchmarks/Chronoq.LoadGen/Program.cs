@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 // tell client costs from server costs), and measures the client transport against it: unary
 // calls/s and server-streamed messages/s.
 // Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4,I4,RECOVERY] [--runs 3] [--server-pid PID]
-//            [--connection-string PG] [--server-dll PATH] [--recover-jobs 1000000]
+//            [--connection-string PG] [--server-dll PATH] [--recover-jobs 1000000] [--w3-jobs 10000]
 // runs the standard workloads (StandardWorkloads) through the SDK against a running server;
 // RECOVERY starts and restarts a server of its own (--server-dll) over --connection-string.
 // Or: ... -- beanstalk --address HOST:PORT [--runs 3] [--jobs 50000] runs the same shapes against beanstalkd (Beanstalk/BeanstalkWorkloads).
@@ -27,7 +27,7 @@ if (args.Length > 0 && args[0] == "workloads")
     var addressAt = Array.IndexOf(args, "--address");
     if (addressAt < 0 || addressAt + 1 >= args.Length)
     {
-        Console.Error.WriteLine("usage: Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,RECOVERY] [--runs N] [--server-pid PID] [--connection-string PG] [--server-dll PATH] [--recover-jobs N]");
+        Console.Error.WriteLine("usage: Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,RECOVERY] [--runs N] [--server-pid PID] [--connection-string PG] [--server-dll PATH] [--recover-jobs N] [--w3-jobs N]");
         return 2;
     }
 
@@ -41,7 +41,8 @@ if (args.Length > 0 && args[0] == "workloads")
             connectionString,
             int.Parse(Text("--recover-jobs") ?? "1000000", CultureInfo.InvariantCulture))
         : null;
-    await new StandardWorkloads(new Uri(args[addressAt + 1]), runs, pid, recovery).RunAsync(only);
+    var latenessJobs = int.Parse(Text("--w3-jobs") ?? StandardWorkloads.DefaultLatenessJobs.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    await new StandardWorkloads(new Uri(args[addressAt + 1]), runs, pid, recovery, latenessJobs).RunAsync(only);
     return 0;
 }
 
