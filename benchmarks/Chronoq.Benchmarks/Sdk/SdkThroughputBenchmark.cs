@@ -75,11 +75,13 @@ public static class SdkThroughputBenchmark
             await ProduceAsync(client.Topic(topic + "-warmup", BenchmarkJsonContext.Default.BenchmarkJob), producers, inFlight, Math.Min(jobs / 10, 5_000), padding);
 
             var batchesBefore = client.PutBatchesSent;
+            var gcBefore = GcSnapshot.Take();
             var clock = Stopwatch.StartNew();
             await ProduceAsync(orders, producers, inFlight, jobs, padding);
             var putSeconds = clock.Elapsed.TotalSeconds;
             var putBatches = client.PutBatchesSent - batchesBefore;
             Console.WriteLine($"put:   {jobs / putSeconds,10:N0} jobs/s  ({jobs:N0} in {putSeconds:N2} s, {putBatches:N0} calls, {(double)jobs / putBatches:N1} jobs per call)");
+            Console.WriteLine($"       {GcSnapshot.Take().Since(gcBefore, jobs)}");
 
             var services = new ServiceCollection();
             services.AddChronoqClient(_ => clientOptions);
@@ -92,6 +94,7 @@ public static class SdkThroughputBenchmark
             await using var provider = services.BuildServiceProvider();
             var worker = provider.GetServices<IHostedService>().Single();
             var workerClient = provider.GetRequiredService<ChronoqClient>();
+            gcBefore = GcSnapshot.Take();
             clock.Restart();
             await worker.StartAsync(CancellationToken.None);
             while (true)
@@ -108,6 +111,7 @@ public static class SdkThroughputBenchmark
 
             var drainSeconds = clock.Elapsed.TotalSeconds;
             Console.WriteLine($"drain: {jobs / drainSeconds,10:N0} jobs/s  ({jobs:N0} in {drainSeconds:N2} s, {workerClient.DeleteBatchesSent:N0} delete calls, {(double)jobs / workerClient.DeleteBatchesSent:N1} acks per call)");
+            Console.WriteLine($"       {GcSnapshot.Take().Since(gcBefore, jobs)}");
             await worker.StopAsync(CancellationToken.None);
         }
         finally
@@ -148,6 +152,23 @@ public static class SdkThroughputBenchmark
         }
 
         await Task.WhenAll(tasks);
+    }
+
+    /// <summary>
+    /// This process's allocations, collections and CPU time: with <c>--address</c> the process is
+    /// the client alone, which separates the SDK's cost per job from the server's.
+    /// </summary>
+    private readonly record struct GcSnapshot(long AllocatedBytes, int Gen0, int Gen1, int Gen2, TimeSpan Cpu)
+    {
+        public static GcSnapshot Take() => new(
+            GC.GetTotalAllocatedBytes(precise: false),
+            GC.CollectionCount(0),
+            GC.CollectionCount(1),
+            GC.CollectionCount(2),
+            Environment.CpuUsage.TotalTime);
+
+        public string Since(GcSnapshot before, int jobs) =>
+            $"this process: {(double)(AllocatedBytes - before.AllocatedBytes) / jobs:N0} B allocated and {(Cpu - before.Cpu).TotalMicroseconds / jobs:N1} us CPU per job; GCs gen0 {Gen0 - before.Gen0}, gen1 {Gen1 - before.Gen1}, gen2 {Gen2 - before.Gen2}";
     }
 
     private static string? Argument(string[] args, string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
