@@ -13,27 +13,10 @@ namespace Chronoq.Service.Tests.Api;
 /// or peeked has its body read back from PostgreSQL. Plus many distinct bodies, and a restart.
 /// </summary>
 [Collection(PostgresApiCollection.Name)]
-public sealed class PostgresBodiesOnDemandApiTests(PostgresCluster cluster) : ChronoqApiContractTests
+public sealed class PostgresBodiesOnDemandApiTests(PostgresCluster cluster) : PostgresApiContractTestsBase(cluster, "bodies")
 {
-    private string? _connectionString;
-
-    protected override string ExpectedStorage => "postgres";
-
-    protected override async Task<IReadOnlyDictionary<string, string?>> StorageConfigurationAsync(CancellationToken cancellationToken)
-    {
-        _connectionString = await cluster.CreateDatabaseAsync("bodies", cancellationToken);
-        return Configuration();
-    }
-
-    protected override Task<IReadOnlyDictionary<string, string?>> StorageConfigurationForRestartAsync() => Task.FromResult(Configuration());
-
-    private IReadOnlyDictionary<string, string?> Configuration() => new Dictionary<string, string?>
-    {
-        [ChronoqStorageOptions.ConnectionStringSetting] = _connectionString,
-        ["Chronoq:Storage:CommitTimeout"] = "00:00:03",
-        // One byte: smaller than any non-empty body, so every committed body leaves memory.
-        ["Chronoq:Storage:BodyCacheBytes"] = "1",
-    };
+    // One byte: smaller than any non-empty body, so every committed body leaves memory.
+    protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings => [new("Chronoq:Storage:BodyCacheBytes", "1")];
 
     /// <summary>Distinct bodies of varied sizes (empty included), from a fixed seed.</summary>
     private static byte[][] Bodies(int count, int seed)

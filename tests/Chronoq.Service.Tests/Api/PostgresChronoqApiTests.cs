@@ -8,26 +8,8 @@ namespace Chronoq.Service.Tests.Api;
 
 /// <summary>The API contract in durable mode (PostgreSQL storage), plus what only durability adds: restarts.</summary>
 [Collection(PostgresApiCollection.Name)]
-public sealed class PostgresChronoqApiTests(PostgresCluster cluster) : ChronoqApiContractTests
+public sealed class PostgresChronoqApiTests(PostgresCluster cluster) : PostgresApiContractTestsBase(cluster, "api")
 {
-    private string? _connectionString;
-
-    protected override string ExpectedStorage => "postgres";
-
-    protected override async Task<IReadOnlyDictionary<string, string?>> StorageConfigurationAsync(CancellationToken cancellationToken)
-    {
-        _connectionString = await cluster.CreateDatabaseAsync("api", cancellationToken);
-        return Configuration();
-    }
-
-    protected override Task<IReadOnlyDictionary<string, string?>> StorageConfigurationForRestartAsync() => Task.FromResult(Configuration());
-
-    private IReadOnlyDictionary<string, string?> Configuration() => new Dictionary<string, string?>
-    {
-        [ChronoqStorageOptions.ConnectionStringSetting] = _connectionString,
-        ["Chronoq:Storage:CommitTimeout"] = "00:00:03",
-    };
-
     [Fact]
     public async Task Restart_SameDatabase_StatesPrioritiesReadyAtKeysAndIdsPreserved()
     {
