@@ -301,6 +301,20 @@ public sealed class ChronoqEngine : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// The topic of the live job with this id, or null when there is none. Cheaper than
+    /// <see cref="PeekAsync"/> for authorization: no snapshot, and never a body read back from the store.
+    /// </summary>
+    public async ValueTask<string?> TopicOfAsync(ulong id)
+    {
+        var command = _core.Rent(CommandKind.TopicOf);
+        command.Id = id;
+        await _core.Post(command).ConfigureAwait(false);
+        var topic = command.TopicName;
+        _core.Return(command);
+        return topic;
+    }
+
     /// <summary>The next READY (most urgent), DELAYED (soonest) or BURIED (oldest) job of a topic (PeekNext); NOT_FOUND if none.</summary>
     public async ValueTask<EngineResult<JobInfo>> PeekNextAsync(string topic, JobState state)
     {

@@ -25,6 +25,7 @@ internal enum CommandKind : byte
     ReserveJob,
     Touch,
     Peek,
+    TopicOf,
     PeekNext,
     TopicStats,
     ListTopics,

@@ -98,7 +98,9 @@ internal sealed class EngineCore
         _time = time;
         _durable = store.IsDurable;
         _waitsForTimers = ReferenceEquals(time, TimeProvider.System);
-        _commitCanFail = store is not MemoryJobStore;
+        // Only a durable store's commit can fail (the memory store completes every commit). Asked
+        // through IsDurable, not the store's type, so a wrapper around the memory store counts too.
+        _commitCanFail = _durable;
         _channel = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         _tick = new EngineCommand(false) { Kind = CommandKind.Tick };
         _nowMs = NowMs();
@@ -1321,6 +1323,10 @@ internal sealed class EngineCore
                     RequestBodyIfDropped(slot, command, JobState.Ready);
                 }
 
+                break;
+            case CommandKind.TopicOf:
+                command.Status = FindJob(command.Id, out var found);
+                command.TopicName = command.Status.IsOk ? _topics[_table.Slots[found].Topic].Name : null;
                 break;
             case CommandKind.PeekNext:
                 command.Status = PeekNext(command);

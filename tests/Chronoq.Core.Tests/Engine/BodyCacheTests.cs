@@ -52,6 +52,24 @@ public sealed class BodyCacheTests
     }
 
     [Fact]
+    public async Task TopicOf_DroppedBodies_AnswersTheTopicWithoutReadingTheStore()
+    {
+        var store = new FakeDurableStore();
+        await using var h = await EngineHarness.StartAsync(store, NoBodiesKept);
+        var ids = await PutMany(h, 5, "orders");
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("orders", await EngineHarness.Wait(h.Engine.TopicOfAsync(id)));
+        }
+
+        Assert.True((await EngineHarness.Wait(h.Engine.DeleteAsync(ids[0], 0))).IsOk);
+        Assert.Null(await EngineHarness.Wait(h.Engine.TopicOfAsync(ids[0])));
+        Assert.Null(await EngineHarness.Wait(h.Engine.TopicOfAsync(ids[^1] + 1000)));
+        Assert.Equal(0, store.BodyReads);
+    }
+
+    [Fact]
     public async Task OverBudget_StreamDelivery_EveryBodyReadBackInOneBatchInOrder()
     {
         var store = new FakeDurableStore();
