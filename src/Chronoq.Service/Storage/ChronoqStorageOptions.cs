@@ -46,7 +46,7 @@ public sealed class ChronoqStorageOptions
     /// order reaches). A failed read answers UNAVAILABLE and leaves the job READY. 0 keeps every body
     /// (no limit); memory storage always keeps every body. Default 256 MiB (≥ 0).
     /// </summary>
-    public long BodyCacheBytes { get; set; } = 256L * 1024 * 1024;
+    public long BodyCacheBytes { get; set; } = PostgresStoreOptions.Default.BodyCacheBytes;
 
     /// <summary>
     /// How long start-up keeps retrying (with backoff) when PostgreSQL cannot be reached, before the
