@@ -9,6 +9,7 @@
 #   - postgresql-15, when its initdb is missing: the storage tests start a throwaway cluster;
 #   - beanstalkd: the load generator's beanstalkd client is tested against a real one
 #     (benchmarks/compare-beanstalkd.sh compares Chronoq with it);
+#   - nodejs + npm, only when npm is missing (the machine image has its own Node.js);
 #   - the npm packages of tests/interop/node (@grpc/grpc-js, @grpc/proto-loader and a reflection
 #     client), exactly as package-lock.json pins them.
 set -euo pipefail
@@ -27,6 +28,9 @@ install_apt_packages() {
   local wanted=(python3-grpcio python3-protobuf protobuf-compiler libprotobuf-dev beanstalkd)
   if [ ! -x /usr/lib/postgresql/15/bin/initdb ]; then
     wanted+=(postgresql-15)
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    wanted+=(nodejs npm)
   fi
   local missing=()
   for package in "${wanted[@]}"; do

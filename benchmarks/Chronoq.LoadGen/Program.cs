@@ -17,6 +17,8 @@ using Microsoft.Extensions.Logging;
 // runs the standard workloads (StandardWorkloads) through the SDK against a running server;
 // RECOVERY starts and restarts a server of its own (--server-dll) over --connection-string.
 // Or: ... -- beanstalk --address HOST:PORT [--runs 3] [--jobs 50000] runs the same shapes against beanstalkd (Beanstalk/BeanstalkWorkloads).
+const string WorkloadsUsage = "Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,RECOVERY] [--runs N] [--server-pid PID] [--connection-string PG] [--server-dll PATH] [--recover-jobs N] [--w3-jobs N]";
+
 if (args.Length > 0 && args[0] == "beanstalk")
 {
     return await Chronoq.LoadGen.Beanstalk.BeanstalkWorkloads.RunAsync(args);
@@ -27,7 +29,7 @@ if (args.Length > 0 && args[0] == "workloads")
     var addressAt = Array.IndexOf(args, "--address");
     if (addressAt < 0 || addressAt + 1 >= args.Length)
     {
-        Console.Error.WriteLine("usage: Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,RECOVERY] [--runs N] [--server-pid PID] [--connection-string PG] [--server-dll PATH] [--recover-jobs N] [--w3-jobs N]");
+        Console.Error.WriteLine("usage: " + WorkloadsUsage);
         return 2;
     }
 
@@ -49,7 +51,7 @@ if (args.Length > 0 && args[0] == "workloads")
 if (args.Length == 0 || args[0] != "transport")
 {
     Console.Error.WriteLine("usage: Chronoq.LoadGen transport [--seconds N] [--concurrency N] [--streams N] [--payload BYTES] [--address URL]");
-    Console.Error.WriteLine("       Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4] [--runs N] [--server-pid PID]");
+    Console.Error.WriteLine("       " + WorkloadsUsage);
     return 2;
 }
 
