@@ -21,6 +21,9 @@ internal sealed class EndpointAddress
 
     public bool IsLocalhost { get; }
 
+    /// <summary>localhost, 127.0.0.0/8 and ::1 are loopback; '*', 0.0.0.0 and every other address are not.</summary>
+    public bool IsLoopback => IsLocalhost || (Ip is { } ip && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any) && IPAddress.IsLoopback(ip));
+
     public int Port { get; }
 
     public static bool TryParse(string? url, [NotNullWhen(true)] out EndpointAddress? address)

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
 using Chronoq.Service.Internal;
 using Microsoft.Extensions.Options;
 
@@ -109,8 +108,5 @@ internal sealed class AuthOptionsValidator(IOptions<ChronoqOptions> server) : IV
         return role != ChronoqRoles.None;
     }
 
-    /// <summary>localhost, 127.0.0.0/8 and ::1 are loopback; '*', 0.0.0.0 and every other address are not.</summary>
-    private static bool IsLoopback(string? url) =>
-        EndpointAddress.TryParse(url, out var address)
-        && (address.IsLocalhost || (address.Ip is { } ip && !ip.Equals(IPAddress.Any) && !ip.Equals(IPAddress.IPv6Any) && IPAddress.IsLoopback(ip)));
+    private static bool IsLoopback(string? url) => EndpointAddress.TryParse(url, out var address) && address.IsLoopback;
 }

@@ -1,4 +1,3 @@
-using System.Net;
 using Chronoq.Service.Internal;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -20,7 +19,7 @@ internal sealed class AuthenticationStartupFilter : IStartupFilter
         var services = app.ApplicationServices;
         var auth = services.GetRequiredService<IOptions<ChronoqAuthOptions>>().Value;
         var grpcUrl = services.GetRequiredService<IOptions<ChronoqOptions>>().Value.GrpcUrl;
-        if (!auth.Enabled && EndpointAddress.TryParse(grpcUrl, out var address) && !address.IsLocalhost && !(address.Ip is { } ip && IPAddress.IsLoopback(ip) && !ip.Equals(IPAddress.IPv6Any)))
+        if (!auth.Enabled && EndpointAddress.TryParse(grpcUrl, out var address) && !address.IsLoopback)
         {
             SecurityLog.OpenToNetwork(services.GetRequiredService<ILoggerFactory>().CreateLogger("Chronoq.Service.Security"), grpcUrl);
         }
