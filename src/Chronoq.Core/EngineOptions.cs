@@ -28,6 +28,15 @@ public sealed record EngineOptions
     /// </summary>
     public int MaxTopicsPerReserve { get; init; } = 100;
 
+    /// <summary>
+    /// Most topics that can hold jobs; a put into a topic past them is RESOURCE_EXHAUSTED naming
+    /// <c>topic</c>. Default and upper bound 65,536: a job keeps its topic's index in 16 bits of its
+    /// 32-byte slot. Topics are never forgotten while the server runs, so this counts every topic
+    /// the server has seen (put into, reserved from or paused); reserves and pauses may name topics
+    /// past it, which then cannot hold jobs. Recovery restores jobs whatever the setting.
+    /// </summary>
+    public int MaxTopics { get; init; } = Internal.JobSlot.MaxTopics;
+
     /// <summary>Longest delay (and furthest run_at) accepted. Default 3650 days.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromDays(3650);
 
@@ -79,6 +88,7 @@ public sealed record EngineOptions
         Require(MaxBatchItems > 0, nameof(MaxBatchItems), "must be positive");
         Require(MaxPrefetch > 0, nameof(MaxPrefetch), "must be positive");
         Require(MaxTopicsPerReserve > 0, nameof(MaxTopicsPerReserve), "must be positive");
+        Require(MaxTopics is > 0 and <= Internal.JobSlot.MaxTopics, nameof(MaxTopics), $"must be between 1 and {Internal.JobSlot.MaxTopics}");
         Require(MaxDelay > TimeSpan.Zero, nameof(MaxDelay), "must be positive");
         Require(MaxCommandsPerBatch > 0, nameof(MaxCommandsPerBatch), "must be positive");
         Require(MaxQueuedCommands > 0, nameof(MaxQueuedCommands), "must be positive");

@@ -984,7 +984,12 @@ internal sealed class EngineCore
             readyAt = _nowMs + RequestRules.ToMs(delay);
         }
 
-        var topic = GetOrCreateTopic(spec.Topic);
+        var topic = TopicForJobs(spec.Topic);
+        if (topic is null)
+        {
+            return EngineStatus.Exhausted($"topic {spec.Topic} cannot hold jobs: the server holds its maximum of {_options.MaxTopics} topics");
+        }
+
         var key = string.IsNullOrEmpty(spec.Key) ? null : spec.Key;
         if (key is not null && topic.Keys.TryGetValue(key, out var existing))
         {
@@ -1510,6 +1515,21 @@ internal sealed class EngineCore
             Headers = extra.Headers,
             Deadline = job.State == JobState.Reserved ? ToTime(extra.DeadlineMs) : null,
         };
+    }
+
+    /// <summary>
+    /// The topic a put goes into, created on first use; null past <see cref="EngineOptions.MaxTopics"/>
+    /// (at most <see cref="JobSlot.MaxTopics"/>, because a job keeps its topic's index in 16 bits of
+    /// its slot). Topics a reserve or a pause made past the cap still exist; they just cannot hold jobs.
+    /// </summary>
+    private Topic? TopicForJobs(string name)
+    {
+        if (_topicsByName.TryGetValue(name, out var topic))
+        {
+            return topic.Index < _options.MaxTopics ? topic : null;
+        }
+
+        return _topics.Count < _options.MaxTopics ? GetOrCreateTopic(name) : null;
     }
 
     private Topic GetOrCreateTopic(string name)

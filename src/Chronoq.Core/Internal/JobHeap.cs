@@ -30,7 +30,10 @@ internal sealed class JobHeap
     {
         if (Count == _items.Length)
         {
-            Array.Resize(ref _items, _items.Length * 2);
+            // Past 64 K entries the heap grows by an eighth, not double: a topic's delayed heap
+            // may hold millions of jobs, and doubling would leave up to 4 bytes a job unused.
+            var size = _items.Length < 65_536 ? _items.Length * 2 : _items.Length + (_items.Length / 8);
+            Array.Resize(ref _items, size);
         }
 
         var i = Count++;

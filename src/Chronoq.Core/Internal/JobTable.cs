@@ -1,11 +1,10 @@
-using System.Numerics;
-
 namespace Chronoq.Core.Internal;
 
 /// <summary>
 /// The slab of jobs: structs addressed by int index with a free list, a second slab for
-/// <see cref="JobExtra"/>, side arrays for bodies, and an open-addressing id index that stores
-/// only slab indexes (4 bytes an entry) and compares ids through the slab.
+/// <see cref="JobExtra"/>, a side array for bodies, and the id index (<see cref="IdIndex"/>).
+/// The slots, bodies and timer nodes grow in fixed chunks (<see cref="ChunkedArray{T}"/>), not by
+/// doubling, so millions of jobs carry almost no unused capacity.
 /// </summary>
 internal sealed class JobTable
 {
@@ -16,33 +15,29 @@ internal sealed class JobTable
     // zero-length allocation is flagged by the analyzers and Body() never hands it out anyway.
     private static readonly byte[] DroppedBody = new byte[1];
 
-    // The id index stays between 3/8 and 3/4 full: short linear probes, at most ~11 bytes a job.
-    private const int IndexLoadNumerator = 3;
-    private const int IndexLoadDenominator = 4;
-
     private readonly TimingWheel _wheel;
     private int _slotCount;
     private int _freeSlot = None;
     private int _extraCount;
     private int _freeExtra = None;
-    private int[] _index = new int[16];
-    private int _indexShift = 64 - 4;
+    private readonly IdIndex _index = new();
 
     public JobTable(TimingWheel wheel, int capacity = 16)
     {
         _wheel = wheel;
-        Slots = new JobSlot[Math.Max(capacity, 16)];
-        Bodies = new byte[]?[Slots.Length];
+        Slots = new ChunkedArray<JobSlot>(capacity);
+        Bodies = new ChunkedArray<byte[]?>(Slots.Capacity);
         Extras = new JobExtra[16];
-        _wheel.EnsureJobCapacity(Slots.Length);
+        _wheel.EnsureJobCapacity(Slots.Capacity);
     }
 
-    public JobSlot[] Slots;
+    public ChunkedArray<JobSlot> Slots { get; }
+
     /// <summary>
     /// Bodies as whole arrays (8 bytes a job instead of 16 for a ReadOnlyMemory): protobuf hands
     /// every bytes field over as an exact-size array, so only a sliced body is ever copied.
     /// </summary>
-    public byte[]?[] Bodies;
+    public ChunkedArray<byte[]?> Bodies { get; }
     public JobExtra[] Extras;
 
     /// <summary>Live (and pending-free) jobs.</summary>
@@ -62,12 +57,11 @@ internal sealed class JobTable
         }
         else
         {
-            if (_slotCount == Slots.Length)
+            if (_slotCount == Slots.Capacity)
             {
-                var size = Slots.Length * 2;
-                Array.Resize(ref Slots, size);
-                Array.Resize(ref Bodies, size);
-                _wheel.EnsureJobCapacity(size);
+                Slots.EnsureCapacity(_slotCount + 1);
+                Bodies.EnsureCapacity(Slots.Capacity);
+                _wheel.EnsureJobCapacity(Slots.Capacity);
             }
 
             slot = _slotCount++;
@@ -194,103 +188,13 @@ internal sealed class JobTable
     }
 
     /// <summary>The slot of a live job with this id, or -1.</summary>
-    public int Find(ulong id)
-    {
-        var mask = _index.Length - 1;
-        for (var i = Hash(id); ; i = (i + 1) & mask)
-        {
-            var entry = _index[i];
-            if (entry == 0)
-            {
-                return None;
-            }
-
-            if (Slots[entry - 1].Id == id)
-            {
-                return entry - 1;
-            }
-        }
-    }
+    public int Find(ulong id) => _index.Find(id);
 
     /// <summary>Removes the job's id from the index (the slot stays allocated).</summary>
-    public void IndexRemove(int slot)
-    {
-        var mask = _index.Length - 1;
-        var id = Slots[slot].Id;
-        var i = Hash(id);
-        while (_index[i] != slot + 1)
-        {
-            if (_index[i] == 0)
-            {
-                return;
-            }
-
-            i = (i + 1) & mask;
-        }
-
-        // Backward-shift deletion keeps linear probing correct without tombstones.
-        var hole = i;
-        for (var j = (hole + 1) & mask; _index[j] != 0; j = (j + 1) & mask)
-        {
-            var home = Hash(Slots[_index[j] - 1].Id);
-            var distJ = (j - home) & mask;
-            var distHole = (hole - home) & mask;
-            if (distHole < distJ)
-            {
-                _index[hole] = _index[j];
-                hole = j;
-            }
-        }
-
-        _index[hole] = 0;
-        _indexCount--;
-    }
-
-    private int _indexCount;
+    public void IndexRemove(int slot) => _index.Remove(Slots[slot].Id, slot);
 
     /// <summary>Adds the job's id to the index.</summary>
-    public void IndexAdd(int slot)
-    {
-        if ((_indexCount + 1) * IndexLoadDenominator > _index.Length * IndexLoadNumerator)
-        {
-            GrowIndex();
-        }
-
-        var mask = _index.Length - 1;
-        var i = Hash(Slots[slot].Id);
-        while (_index[i] != 0)
-        {
-            i = (i + 1) & mask;
-        }
-
-        _index[i] = slot + 1;
-        _indexCount++;
-    }
-
-    private int Hash(ulong id) => (int)((id * 0x9E3779B97F4A7C15UL) >> _indexShift);
-
-    private void GrowIndex()
-    {
-        var old = _index;
-        _index = new int[old.Length * 2];
-        _indexShift = 64 - BitOperations.Log2((uint)_index.Length);
-        var mask = _index.Length - 1;
-        foreach (var entry in old)
-        {
-            if (entry == 0)
-            {
-                continue;
-            }
-
-            var i = Hash(Slots[entry - 1].Id);
-            while (_index[i] != 0)
-            {
-                i = (i + 1) & mask;
-            }
-
-            _index[i] = entry;
-        }
-    }
+    public void IndexAdd(int slot) => _index.Add(Slots[slot].Id, slot);
 
     private int AllocateExtra()
     {

@@ -28,7 +28,7 @@ internal sealed class TimingWheel
     private long[] _bucketExpiration = Array.Empty<long>();
     private readonly PriorityQueue<int, long> _buckets = new();
     private readonly int _dueHead;
-    private TimerNode[] _jobNodes;
+    private readonly ChunkedArray<TimerNode> _jobNodes;
     private TimerNode[] _auxNodes = new TimerNode[64];
     private int _auxCount;
     private int _auxFree = Unlinked;
@@ -44,12 +44,8 @@ internal sealed class TimingWheel
         _wheelSize = wheelSize;
         _bits = int.Log2(wheelSize);
         _mask = wheelSize - 1;
-        _jobNodes = new TimerNode[Math.Max(jobCapacity, 1)];
-        for (var i = 0; i < _jobNodes.Length; i++)
-        {
-            _jobNodes[i].Next = Unlinked;
-            _jobNodes[i].Prev = Unlinked;
-        }
+        _jobNodes = new ChunkedArray<TimerNode>(Math.Max(jobCapacity, 1));
+        UnlinkJobNodesFrom(0);
 
         _dueHead = AllocateHead();
         AddLevel(startMs);
@@ -61,17 +57,17 @@ internal sealed class TimingWheel
     /// <summary>The wheel's clock: the latest time passed to <see cref="Advance"/>.</summary>
     public long CurrentMs => _levelCurrent[0];
 
-    /// <summary>Grows the job node array so ids below <paramref name="capacity"/> are valid.</summary>
+    /// <summary>Grows the job nodes (in fixed chunks, like the job slots) so ids below <paramref name="capacity"/> are valid.</summary>
     public void EnsureJobCapacity(int capacity)
     {
-        if (capacity <= _jobNodes.Length)
-        {
-            return;
-        }
+        var old = _jobNodes.Capacity;
+        _jobNodes.EnsureCapacity(capacity);
+        UnlinkJobNodesFrom(old);
+    }
 
-        var old = _jobNodes.Length;
-        Array.Resize(ref _jobNodes, Math.Max(capacity, old * 2));
-        for (var i = old; i < _jobNodes.Length; i++)
+    private void UnlinkJobNodesFrom(int first)
+    {
+        for (var i = first; i < _jobNodes.Capacity; i++)
         {
             _jobNodes[i].Next = Unlinked;
             _jobNodes[i].Prev = Unlinked;

@@ -36,6 +36,20 @@ public sealed class MemoryChronoqApiTests : ChronoqApiContractTests
     }
 
     [Fact]
+    public async Task Put_PastTheTopicCap_ResourceExhaustedNamingTopic()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await using var server = await LoopbackServer.StartAsync(options => options.Configuration["Chronoq:Engine:MaxTopics"] = "1", timeout.Token);
+        using var client = new ApiClient(server.GrpcAddress);
+        await client.PutAsync(new PutRequest { Topic = Topic });
+
+        var failure = await FailsAsync(StatusCode.ResourceExhausted, () => client.PutAsync(new PutRequest { Topic = Topic + "-2" }));
+
+        Assert.Contains($"topic {Topic}-2", failure.Detail, StringComparison.Ordinal);
+        await client.PutAsync(new PutRequest { Topic = Topic });
+    }
+
+    [Fact]
     public async Task Start_InvalidEngineLimit_FailsNamingTheSetting()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
