@@ -5,7 +5,7 @@ namespace Chronoq.Service.Security;
 /// applied to Kestrel. The request-header limits are answered with a gRPC RESOURCE_EXHAUSTED naming
 /// the setting; Kestrel itself enforces them only as a backstop at twice the configured value. The per-message limits live elsewhere: <c>Chronoq:MaxReceiveMessageSize</c>
 /// (whole request message) and <c>Chronoq:Engine:*</c> (<c>MaxBodyBytes</c>, <c>MaxBatchItems</c>,
-/// <c>MaxTopicsPerReserve</c>, <c>MaxPrefetch</c>, <c>MaxJobs</c>, <c>MaxKeyLength</c>, <c>MaxDelay</c>, <c>MaxQueuedCommands</c>).
+/// <c>MaxTopicsPerReserve</c>, <c>MaxPrefetch</c>, <c>MaxJobs</c>, <c>MaxTopics</c>, <c>MaxKeyLength</c>, <c>MaxDelay</c>, <c>MaxQueuedCommands</c>).
 /// </summary>
 public sealed class ChronoqLimitsOptions
 {
