@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Chronoq.Sdk.Internal;
+using Google.Protobuf;
 
 namespace Chronoq.Sdk;
 
@@ -31,8 +32,13 @@ public sealed class ChronoqTopic<T>
     public JsonTypeInfo<T> TypeInfo { get; }
 
     /// <summary>Puts <paramref name="value"/> as a job; see <see cref="PutOptions"/>.</summary>
-    public Task<PutResult> PutAsync(T value, PutOptions? options = null, CancellationToken cancellationToken = default) =>
-        _client.PutAsync(Name, JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo), options, cancellationToken);
+    public Task<PutResult> PutAsync(T value, PutOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        // The serialized bytes are a fresh array no one else holds: the request wraps it rather
+        // than copying it again.
+        var body = UnsafeByteOperations.UnsafeWrap(JsonSerializer.SerializeToUtf8Bytes(value, TypeInfo));
+        return _client.PutAsync(ChronoqClient.BuildPut(Name, body, options ?? PutOptions.Default), cancellationToken);
+    }
 
     /// <summary>Reserves jobs as they become ready; a body that is not valid JSON for <typeparamref name="T"/> throws <see cref="JsonException"/> (the job stays reserved until its TTR).</summary>
     public async IAsyncEnumerable<ReservedJob<T>> ReserveAsync(ReserveOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)

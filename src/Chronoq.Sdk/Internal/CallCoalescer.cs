@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 
 namespace Chronoq.Sdk.Internal;
 
@@ -9,10 +9,22 @@ namespace Chronoq.Sdk.Internal;
 /// requests arriving while batches are in flight ride the next one. The queue is bounded:
 /// callers wait for room instead of memory growing without limit.
 /// </summary>
+/// <remarks>
+/// <para>The queue is a lock-free <see cref="ConcurrentQueue{T}"/> with the bound kept by a
+/// counter, not a bounded channel: a bounded channel takes one lock per write and per read, and
+/// with dozens of producers that lock's contention was over half of the put path's CPU samples.
+/// The loop parks only when the queue is empty, and the first caller to queue after it parked
+/// wakes it (one signal per park, not per call). A caller only waits when the queue is full.</para>
+/// <para>A queued call is its own completion (<see cref="PendingCall{TRequest, TResult}"/>) and
+/// <see cref="EnqueueAsync"/> is not an async method: in the common case a call costs the
+/// pending object, its task and a queue slot, nothing else.</para>
+/// </remarks>
 internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
 {
-    private readonly Channel<PendingCall<TRequest, TResult>> _queue;
+    private readonly ConcurrentQueue<PendingCall<TRequest, TResult>> _queue = new();
+    private readonly int _capacity;
     private readonly SemaphoreSlim _slots;
+    private readonly SemaphoreSlim _wake = new(0);
     private readonly int _maxBatchSize;
     private readonly int _maxBatchBytes;
     private readonly TimeSpan _linger;
@@ -21,13 +33,21 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     private readonly Task _loop;
     private long _batchesSent;
 
+    // Calls queued, or about to be: a caller takes its place here before it queues, and gives it
+    // back if it finds the coalescer closed. At most _capacity.
+    private int _queued;
+
+    // 1 while the loop waits for a call; the caller that clears it releases _wake.
+    private int _parked;
+    private int _closed;
+
+    // Completed, and replaced, each time the loop takes calls: what a caller facing a full queue
+    // awaits before it tries again.
+    private TaskCompletionSource _roomFreed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     protected CallCoalescer(int capacity, int maxBatchSize, int maxBatchBytes, TimeSpan linger, int maxInFlight, TimeProvider timeProvider)
     {
-        _queue = Channel.CreateBounded<PendingCall<TRequest, TResult>>(new BoundedChannelOptions(capacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
+        _capacity = capacity;
         _slots = new SemaphoreSlim(maxInFlight, maxInFlight);
         _maxInFlight = maxInFlight;
         _maxBatchSize = maxBatchSize;
@@ -41,45 +61,41 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     public long BatchesSent => Interlocked.Read(ref _batchesSent);
 
     /// <summary>How many requests wait for a batch.</summary>
-    public int QueuedCount => _queue.Reader.Count;
+    public int QueuedCount => Volatile.Read(ref _queued);
 
     /// <summary>
-    /// Queues a request and awaits its own result. Cancelling abandons the wait (and the request,
-    /// if it has not left yet); a request already sent may still take effect on the server.
+    /// Queues a request and returns the task of its own result. Cancelling abandons the wait (and
+    /// the request, if it has not left yet); a request already sent may still take effect on the
+    /// server. Never throws: a refusal (cancelled already, disposed) is the returned task's.
     /// </summary>
-    public async Task<TResult> EnqueueAsync(TRequest request, CancellationToken cancellationToken)
+    public Task<TResult> EnqueueAsync(TRequest request, CancellationToken cancellationToken)
     {
         // A caller that has already given up must not have its request sent at all.
-        cancellationToken.ThrowIfCancellationRequested();
-        var completion = new TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var pending = new PendingCall<TRequest, TResult>(request, completion);
-        if (!_queue.Writer.TryWrite(pending))
+        if (cancellationToken.IsCancellationRequested)
         {
-            try
-            {
-                await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
-            }
-            catch (ChannelClosedException)
-            {
-                throw new ObjectDisposedException(GetType().Name, "The client is disposed.");
-            }
+            return Task.FromCanceled<TResult>(cancellationToken);
         }
 
-        if (!cancellationToken.CanBeCanceled)
+        var pending = new PendingCall<TRequest, TResult>(request);
+        if (cancellationToken.CanBeCanceled)
         {
-            return await completion.Task.ConfigureAwait(false);
+            pending.CancelWith(cancellationToken);
         }
 
-        using (cancellationToken.UnsafeRegister(static (state, token) => ((TaskCompletionSource<TResult>)state!).TrySetCanceled(token), completion))
-        {
-            return await completion.Task.ConfigureAwait(false);
-        }
+        return TryTakePlace() ? Queue(pending) : QueueWhenRoomAsync(pending, cancellationToken);
     }
 
     /// <summary>Stops taking requests, sends what is queued and waits for every batch in flight.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            Wake();
+
+            // Callers waiting for room see the close and give up.
+            Interlocked.Exchange(ref _roomFreed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+
         await _loop.ConfigureAwait(false);
         for (var i = 0; i < _maxInFlight; i++)
         {
@@ -87,6 +103,7 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
         }
 
         _slots.Dispose();
+        _wake.Dispose();
     }
 
     /// <summary>A rough size of a request on the wire, to keep batches under the message limit.</summary>
@@ -95,10 +112,110 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     /// <summary>Sends a batch and completes every caller in it; must not throw.</summary>
     protected abstract Task SendAsync(IReadOnlyList<PendingCall<TRequest, TResult>> batch);
 
+    /// <summary>Queues a call whose place is taken, unless the coalescer is closed.</summary>
+    private Task<TResult> Queue(PendingCall<TRequest, TResult> pending)
+    {
+        // Read after taking the place (an interlocked, full fence): either the loop, closing,
+        // sees the place taken and waits for it, or this caller sees the close.
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            Interlocked.Decrement(ref _queued);
+            Wake();
+            pending.Fail(new ObjectDisposedException(GetType().Name, "The client is disposed."));
+            return pending.Task;
+        }
+
+        _queue.Enqueue(pending);
+        Wake();
+        return pending.Task;
+    }
+
+    private async Task<TResult> QueueWhenRoomAsync(PendingCall<TRequest, TResult> pending, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Read the signal before trying: the loop frees room first and then completes the
+            // signal, so a try that misses the room it freed still wakes on that signal.
+            var roomFreed = Volatile.Read(ref _roomFreed).Task;
+            if (TryTakePlace())
+            {
+                return await Queue(pending).ConfigureAwait(false);
+            }
+
+            if (Volatile.Read(ref _closed) != 0)
+            {
+                throw new ObjectDisposedException(GetType().Name, "The client is disposed.");
+            }
+
+            await roomFreed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private bool TryTakePlace()
+    {
+        var queued = Volatile.Read(ref _queued);
+        while (queued < _capacity)
+        {
+            var seen = Interlocked.CompareExchange(ref _queued, queued + 1, queued);
+            if (seen == queued)
+            {
+                return true;
+            }
+
+            queued = seen;
+        }
+
+        return false;
+    }
+
+    private void FreeRoom(int taken)
+    {
+        Interlocked.Add(ref _queued, -taken);
+        var freed = Interlocked.Exchange(ref _roomFreed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        freed.TrySetResult();
+    }
+
+    private void Wake()
+    {
+        if (Volatile.Read(ref _parked) != 0 && Interlocked.Exchange(ref _parked, 0) != 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    /// <summary>Waits until a call is queued, or until closing with no place taken (then false).</summary>
+    private async ValueTask<bool> WaitForCallsAsync()
+    {
+        while (true)
+        {
+            if (!_queue.IsEmpty)
+            {
+                return true;
+            }
+
+            if (Volatile.Read(ref _closed) != 0 && Volatile.Read(ref _queued) == 0)
+            {
+                return false;
+            }
+
+            Interlocked.Exchange(ref _parked, 1);
+
+            // Look again after parking (the exchange is a full fence): a call queued in between
+            // found the loop not yet parked and did not wake it.
+            var ready = !_queue.IsEmpty || (Volatile.Read(ref _closed) != 0 && Volatile.Read(ref _queued) == 0);
+            if (ready && Interlocked.Exchange(ref _parked, 0) != 0)
+            {
+                continue;
+            }
+
+            // Either nothing is ready, or a caller unparked the loop first and releases _wake.
+            await _wake.WaitAsync().ConfigureAwait(false);
+        }
+    }
+
     private async Task RunAsync()
     {
-        var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await WaitForCallsAsync().ConfigureAwait(false))
         {
             await _slots.WaitAsync().ConfigureAwait(false);
             if (_linger > TimeSpan.Zero)
@@ -106,13 +223,15 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
                 await Task.Delay(_linger, _timeProvider).ConfigureAwait(false);
             }
 
-            var batch = new List<PendingCall<TRequest, TResult>>(Math.Min(_maxBatchSize, reader.CanCount ? Math.Max(reader.Count, 1) : 16));
+            var batch = new List<PendingCall<TRequest, TResult>>(Math.Min(_maxBatchSize, Math.Max(Volatile.Read(ref _queued), 1)));
             long bytes = 0;
-            while (batch.Count < _maxBatchSize && reader.TryPeek(out var next))
+            var taken = 0;
+            while (batch.Count < _maxBatchSize && _queue.TryPeek(out var next))
             {
                 if (next.IsAbandoned)
                 {
-                    reader.TryRead(out _);
+                    _queue.TryDequeue(out _);
+                    taken++;
                     continue;
                 }
 
@@ -122,9 +241,15 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
                     break;
                 }
 
-                reader.TryRead(out _);
+                _queue.TryDequeue(out _);
+                taken++;
                 batch.Add(next);
                 bytes += size;
+            }
+
+            if (taken > 0)
+            {
+                FreeRoom(taken);
             }
 
             if (batch.Count == 0)
@@ -148,7 +273,7 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
         {
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(exception);
+                pending.Fail(exception);
             }
         }
         finally

@@ -28,11 +28,11 @@ internal sealed class DeleteCoalescer : CallCoalescer<DeleteRequest, bool>
             try
             {
                 await _client.DeleteDirectAsync(batch[0].Request, CancellationToken.None).ConfigureAwait(false);
-                batch[0].Completion.TrySetResult(true);
+                batch[0].Complete(true);
             }
             catch (Exception exception)
             {
-                batch[0].Completion.TrySetException(exception);
+                batch[0].Fail(exception);
             }
 
             return;
@@ -59,11 +59,11 @@ internal sealed class DeleteCoalescer : CallCoalescer<DeleteRequest, bool>
                 var code = (StatusCode)result.Code;
                 if (code == StatusCode.OK || (code == StatusCode.NotFound && retried))
                 {
-                    batch[i].Completion.TrySetResult(true);
+                    batch[i].Complete(true);
                 }
                 else
                 {
-                    batch[i].Completion.TrySetException(new RpcException(code, result.Message));
+                    batch[i].Fail(new RpcException(code, result.Message));
                 }
             }
         }
@@ -71,7 +71,7 @@ internal sealed class DeleteCoalescer : CallCoalescer<DeleteRequest, bool>
         {
             foreach (var pending in batch)
             {
-                pending.Completion.TrySetException(exception);
+                pending.Fail(exception);
             }
         }
     }

@@ -58,7 +58,7 @@ internal sealed partial class PutCoalescer : CallCoalescer<PutRequest, PutResult
 
                 for (var i = 0; i < remaining.Count; i++)
                 {
-                    remaining[i].Completion.TrySetResult(new PutResult(response.Results[i].Id, response.Results[i].Created));
+                    remaining[i].Complete(new PutResult(response.Results[i].Id, response.Results[i].Created));
                 }
 
                 return;
@@ -72,14 +72,14 @@ internal sealed partial class PutCoalescer : CallCoalescer<PutRequest, PutResult
                     return;
                 }
 
-                remaining[index.Value].Completion.TrySetException(new RpcException(exception.StatusCode, exception.Detail));
+                remaining[index.Value].Fail(new RpcException(exception.StatusCode, exception.Detail));
                 remaining.RemoveAt(index.Value);
             }
             catch (Exception exception)
             {
                 foreach (var pending in remaining)
                 {
-                    pending.Completion.TrySetException(exception);
+                    pending.Fail(exception);
                 }
 
                 return;
@@ -106,11 +106,11 @@ internal sealed partial class PutCoalescer : CallCoalescer<PutRequest, PutResult
         try
         {
             var response = await _client.InvokeAsync(ChronoqMethods.Put, pending.Request, pending.Request.Key.Length > 0, CancellationToken.None).ConfigureAwait(false);
-            pending.Completion.TrySetResult(new PutResult(response.Id, response.Created));
+            pending.Complete(new PutResult(response.Id, response.Created));
         }
         catch (Exception exception)
         {
-            pending.Completion.TrySetException(exception);
+            pending.Fail(exception);
         }
     }
 }

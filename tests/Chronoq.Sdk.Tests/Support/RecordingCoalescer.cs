@@ -63,7 +63,7 @@ internal sealed class RecordingCoalescer : CallCoalescer<int, int>
         await release;
         foreach (var pending in batch)
         {
-            pending.Completion.TrySetResult(pending.Request * 2);
+            pending.Complete(pending.Request * 2);
         }
     }
 }

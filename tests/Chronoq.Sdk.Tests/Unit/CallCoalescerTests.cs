@@ -145,4 +145,103 @@ public sealed class CallCoalescerTests
         Assert.Equal(10, coalescer.Snapshot().Sum(static batch => batch.Length));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => coalescer.EnqueueAsync(11, CancellationToken.None));
     }
+
+    [Fact]
+    public async Task EnqueueAsync_ManyProducersWithCancellationsAndFailingBatches_EachCallerGetsExactlyItsOwnOutcome()
+    {
+        const int Producers = 16;
+        const int CallsPerProducer = 400;
+
+        // A small queue so producers also wait for room; every 97th request poisons its batch.
+        await using var coalescer = new PoisonedBatchCoalescer(static request => request % 97 == 0, capacity: 64, maxBatchSize: 32, maxInFlight: 2);
+        var calls = new (int Request, Task<int> Task, CancellationTokenSource? Cancel)[Producers * CallsPerProducer];
+        var producers = Enumerable.Range(0, Producers).Select(producer => Task.Run(async () =>
+        {
+            var random = new Random(producer);
+            var window = new List<Task>();
+            for (var i = 0; i < CallsPerProducer; i++)
+            {
+                var request = (producer * CallsPerProducer) + i;
+                var cancel = random.Next(5) == 0 ? new CancellationTokenSource() : null;
+                var task = coalescer.EnqueueAsync(request, cancel?.Token ?? CancellationToken.None);
+                calls[request] = (request, task, cancel);
+                window.Add(task);
+                if (cancel is not null)
+                {
+                    // Cancel at once, or later while the call waits in the queue or rides a batch.
+                    if (random.Next(2) == 0)
+                    {
+                        await cancel.CancelAsync();
+                    }
+                    else
+                    {
+                        _ = Task.Delay(random.Next(3)).ContinueWith(_ => cancel.Cancel(), TaskScheduler.Default);
+                    }
+                }
+
+                if (window.Count == 16)
+                {
+                    await Task.WhenAny(Task.WhenAll(window), Task.Delay(Limit));
+                    window.Clear();
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(producers).WaitAsync(Limit);
+
+        var outcomes = await Task.WhenAll(calls.Select(static call => call.Task.ContinueWith(static task => task, TaskScheduler.Default))).WaitAsync(Limit);
+        Assert.Empty(coalescer.SentTwice);
+        var succeeded = 0;
+        var failed = 0;
+        var cancelled = 0;
+        for (var i = 0; i < calls.Length; i++)
+        {
+            var (request, _, cancel) = calls[i];
+            var outcome = outcomes[i];
+            var sent = coalescer.Sent.TryGetValue(request, out var batch);
+            switch (outcome.Status)
+            {
+                case TaskStatus.RanToCompletion:
+                    Assert.True(sent, $"request {request} succeeded without being sent");
+                    Assert.Null(batch.Error);
+                    Assert.Equal(request * 2, await outcome);
+                    succeeded++;
+                    break;
+                case TaskStatus.Faulted:
+                    Assert.True(sent, $"request {request} failed without being sent");
+                    Assert.Same(batch.Error, outcome.Exception!.InnerException);
+                    failed++;
+                    break;
+                default:
+                    Assert.Equal(TaskStatus.Canceled, outcome.Status);
+                    Assert.True(cancel?.IsCancellationRequested, $"request {request} was cancelled without its caller cancelling");
+                    cancelled++;
+                    break;
+            }
+        }
+
+        // Every call that was neither cancelled nor failed left in a batch; the mix really happened.
+        Assert.True(succeeded > 0 && failed > 0 && cancelled > 0, $"succeeded {succeeded}, failed {failed}, cancelled {cancelled}");
+        Assert.Equal(0, coalescer.QueuedCount);
+    }
+
+    [Fact]
+    public async Task DisposeAsync_CallerWaitingForRoom_FailsWithObjectDisposedWhileQueuedCallsStillGo()
+    {
+        var coalescer = new RecordingCoalescer(capacity: 1);
+        var firstSeen = coalescer.NextBatchSeen.Task;
+        var first = coalescer.EnqueueAsync(1, CancellationToken.None);
+        await firstSeen.WaitAsync(Limit);
+        var queued = coalescer.EnqueueAsync(2, CancellationToken.None);
+        var overflow = coalescer.EnqueueAsync(3, CancellationToken.None);
+        Assert.False(overflow.IsCompleted);
+
+        var disposing = coalescer.DisposeAsync().AsTask();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => overflow.WaitAsync(Limit));
+        coalescer.ReleaseAll();
+        await disposing.WaitAsync(Limit);
+        Assert.Equal(4, await queued.WaitAsync(Limit));
+        Assert.Equal(2, await first.WaitAsync(Limit));
+        Assert.Equal([[1], [2]], coalescer.Snapshot());
+    }
 }
