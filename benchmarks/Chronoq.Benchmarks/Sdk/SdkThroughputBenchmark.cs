@@ -25,6 +25,10 @@ public static class SdkThroughputBenchmark
         // then awaits them all, so up to producers x K puts are in flight.
         var inFlight = IntArgument(args, "--in-flight", 1);
         var jobs = IntArgument(args, "--jobs", 100_000);
+        // Puts and drains this many jobs on another topic before measuring, so the measured phases
+        // run JIT-compiled code: 5,000 used to leave a third of the put phase's CPU samples in the
+        // JIT (tiered compilation still promoting methods).
+        var warmupJobs = IntArgument(args, "--warmup", 50_000);
         var bodyBytes = IntArgument(args, "--body", 64);
         var concurrency = IntArgument(args, "--concurrency", 64);
         var prefetch = IntArgument(args, "--prefetch", 1024);
@@ -58,7 +62,7 @@ public static class SdkThroughputBenchmark
                 address = server.GrpcAddress.ToString();
             }
 
-            Console.WriteLine($"SDK throughput: server {address} ({(server is null ? "external" : "in-process, " + storage)}), {Environment.ProcessorCount} cores, {producers} producers with {inFlight} put(s) in flight each, {jobs:N0} jobs of {bodyBytes} B padding, worker concurrency {concurrency}, prefetch {prefetch}, {batchesInFlight} batches in flight, linger {lingerMicroseconds} us");
+            Console.WriteLine($"SDK throughput: server {address} ({(server is null ? "external" : "in-process, " + storage)}), {Environment.ProcessorCount} cores, {producers} producers with {inFlight} put(s) in flight each, {jobs:N0} jobs of {bodyBytes} B padding after {warmupJobs:N0} warm-up jobs, worker concurrency {concurrency}, prefetch {prefetch}, {batchesInFlight} batches in flight, linger {lingerMicroseconds} us");
             var topic = $"bench-{Guid.NewGuid():N}";
             var clientOptions = ChronoqClientOptions.Default with
             {
@@ -71,8 +75,10 @@ public static class SdkThroughputBenchmark
             var orders = client.Topic(topic, BenchmarkJsonContext.Default.BenchmarkJob);
             var padding = new string('x', bodyBytes);
 
-            // Warm-up: JIT, connections, the server's first commits.
-            await ProduceAsync(client.Topic(topic + "-warmup", BenchmarkJsonContext.Default.BenchmarkJob), producers, inFlight, Math.Min(jobs / 10, 5_000), padding);
+            // Warm-up: JIT, connections, the server's first commits; both the put and the drain path.
+            var warmupTopic = topic + "-warmup";
+            await ProduceAsync(client.Topic(warmupTopic, BenchmarkJsonContext.Default.BenchmarkJob), producers, inFlight, warmupJobs, padding);
+            await DrainAsync(client, clientOptions, warmupTopic, warmupJobs, concurrency, prefetch);
 
             var batchesBefore = client.PutBatchesSent;
             var gcBefore = GcSnapshot.Take();
@@ -83,36 +89,10 @@ public static class SdkThroughputBenchmark
             Console.WriteLine($"put:   {jobs / putSeconds,10:N0} jobs/s  ({jobs:N0} in {putSeconds:N2} s, {putBatches:N0} calls, {(double)jobs / putBatches:N1} jobs per call)");
             Console.WriteLine($"       {GcSnapshot.Take().Since(gcBefore, jobs)}");
 
-            var services = new ServiceCollection();
-            services.AddChronoqClient(_ => clientOptions);
-            services.AddChronoqWorker<NoOpBenchmarkHandler, BenchmarkJob>(topic, BenchmarkJsonContext.Default.BenchmarkJob, ChronoqWorkerOptions.Default with
-            {
-                Concurrency = concurrency,
-                Prefetch = prefetch,
-                AutoTouch = false,
-            });
-            await using var provider = services.BuildServiceProvider();
-            var worker = provider.GetServices<IHostedService>().Single();
-            var workerClient = provider.GetRequiredService<ChronoqClient>();
             gcBefore = GcSnapshot.Take();
-            clock.Restart();
-            await worker.StartAsync(CancellationToken.None);
-            while (true)
-            {
-                var stats = await client.GetTopicStatsAsync(topic);
-                if (stats.TotalDeletes >= (ulong)jobs)
-                {
-                    break;
-                }
-
-                // Polling the counters costs one small call per 20 ms: noise next to the drain.
-                await Task.Delay(TimeSpan.FromMilliseconds(20));
-            }
-
-            var drainSeconds = clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"drain: {jobs / drainSeconds,10:N0} jobs/s  ({jobs:N0} in {drainSeconds:N2} s, {workerClient.DeleteBatchesSent:N0} delete calls, {(double)jobs / workerClient.DeleteBatchesSent:N1} acks per call)");
+            var (drainSeconds, deleteCalls) = await DrainAsync(client, clientOptions, topic, jobs, concurrency, prefetch);
+            Console.WriteLine($"drain: {jobs / drainSeconds,10:N0} jobs/s  ({jobs:N0} in {drainSeconds:N2} s, {deleteCalls:N0} delete calls, {(double)jobs / deleteCalls:N1} acks per call)");
             Console.WriteLine($"       {GcSnapshot.Take().Since(gcBefore, jobs)}");
-            await worker.StopAsync(CancellationToken.None);
         }
         finally
         {
@@ -126,6 +106,39 @@ public static class SdkThroughputBenchmark
                 await cluster.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Runs a hosted no-op worker on <paramref name="topic"/> until <paramref name="jobs"/> jobs are deleted; the seconds it took and the delete calls it made.</summary>
+    private static async Task<(double Seconds, long DeleteCalls)> DrainAsync(ChronoqClient statsClient, ChronoqClientOptions clientOptions, string topic, int jobs, int concurrency, int prefetch)
+    {
+        var services = new ServiceCollection();
+        services.AddChronoqClient(_ => clientOptions);
+        services.AddChronoqWorker<NoOpBenchmarkHandler, BenchmarkJob>(topic, BenchmarkJsonContext.Default.BenchmarkJob, ChronoqWorkerOptions.Default with
+        {
+            Concurrency = concurrency,
+            Prefetch = prefetch,
+            AutoTouch = false,
+        });
+        await using var provider = services.BuildServiceProvider();
+        var worker = provider.GetServices<IHostedService>().Single();
+        var workerClient = provider.GetRequiredService<ChronoqClient>();
+        var clock = Stopwatch.StartNew();
+        await worker.StartAsync(CancellationToken.None);
+        while (true)
+        {
+            var stats = await statsClient.GetTopicStatsAsync(topic);
+            if (stats.TotalDeletes >= (ulong)jobs)
+            {
+                break;
+            }
+
+            // Polling the counters costs one small call per 20 ms: noise next to the drain.
+            await Task.Delay(TimeSpan.FromMilliseconds(20));
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        await worker.StopAsync(CancellationToken.None);
+        return (seconds, workerClient.DeleteBatchesSent);
     }
 
     private static async Task ProduceAsync(ChronoqTopic<BenchmarkJob> topic, int producers, int inFlight, int jobs, string padding)
