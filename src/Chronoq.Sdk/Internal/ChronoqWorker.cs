@@ -30,11 +30,17 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
     private readonly ChronoqWorkerOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
-    private readonly HashSet<Task> _running = [];
+
+    // Completed when stopping and no handler (or its acknowledgement) is running any more.
+    private readonly TaskCompletionSource _handlersDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
     private readonly CancellationTokenSource _abandon = new();
     private Task _run = Task.CompletedTask;
     private long _received;
+
+    // Jobs taken from the stream whose handling (acknowledgement included) has not finished: a
+    // counter rather than a set of tasks, which cost a lock and a continuation per job.
+    private int _running;
 
     public ChronoqWorker(ChronoqClient client, IServiceScopeFactory scopes, string topic, JsonTypeInfo<T> typeInfo, ChronoqWorkerOptions options, ILogger logger)
     {
@@ -167,56 +173,30 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
             }
 
             Interlocked.Increment(ref _received);
-            var task = ProcessThenFreeSlotAsync(handle);
-            lock (_running)
-            {
-                _running.Add(task);
-            }
-
-            _ = task.ContinueWith(
-                static (done, state) =>
-                {
-                    var running = (HashSet<Task>)state!;
-                    lock (running)
-                    {
-                        running.Remove(done);
-                    }
-                },
-                _running,
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
+            Interlocked.Increment(ref _running);
+            _ = ProcessThenFreeSlotAsync(handle);
         }
     }
 
     private async Task DrainAsync(ReserveStream stream)
     {
-        int running;
-        lock (_running)
-        {
-            running = _running.Count;
-        }
-
+        var running = Volatile.Read(ref _running);
         SdkLog.WorkerStopping(_logger, _topic, running, Math.Max(0, stream.Held.Count - running));
         await WaitForHandlersAsync().ConfigureAwait(false);
 
         // The caller closes the stream next, which returns whatever it still holds to READY.
     }
 
+    /// <summary>Waits, within the shutdown timeout, for the running handlers; called once stopping.</summary>
     private async Task WaitForHandlersAsync()
     {
-        Task[] running;
-        lock (_running)
-        {
-            running = [.. _running];
-        }
-
-        if (running.Length == 0)
+        // A handler that finishes after this read sees the stop and completes _handlersDone.
+        if (Volatile.Read(ref _running) == 0)
         {
             return;
         }
 
-        var all = Task.WhenAll(running);
+        var all = _handlersDone.Task;
         var timeProvider = _client.Options.TimeProvider;
         try
         {
@@ -225,7 +205,7 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
         }
         catch (TimeoutException)
         {
-            SdkLog.ShutdownTimedOut(_logger, _topic, running.Count(static task => !task.IsCompleted));
+            SdkLog.ShutdownTimedOut(_logger, _topic, Volatile.Read(ref _running));
         }
         catch (OperationCanceledException)
         {
@@ -238,33 +218,59 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
         await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(5), timeProvider)).ConfigureAwait(false);
     }
 
+    /// <summary>Runs one job's handler, frees its slot, then settles the job.</summary>
     private async Task ProcessThenFreeSlotAsync(ReservedJobHandle handle)
     {
-        await Task.Yield();
-        using var activity = StartActivity(handle);
-        Func<ReservedJobHandle, Task>? settle;
         try
         {
-            settle = await HandleAsync(handle, activity).ConfigureAwait(false);
+            await Task.Yield();
+            using var activity = StartActivity(handle);
+            Func<ReservedJobHandle, Task>? settle;
+            try
+            {
+                settle = await HandleAsync(handle, activity).ConfigureAwait(false);
+            }
+            finally
+            {
+                // The slot bounds running handlers, not acknowledgements: a handler that has finished
+                // frees it before its Delete (or Release, Bury) returns, so the next job starts while
+                // the acknowledgement rides a coalesced batch and its commit. Holding the slot through
+                // the ack capped a worker at Concurrency jobs per commit. Acks in flight stay bounded
+                // by the prefetch, and shutdown still waits for them (they count as running).
+                _slots.Release();
+            }
+
+            if (settle is not null)
+            {
+                try
+                {
+                    await settle(handle).ConfigureAwait(false);
+                }
+                catch (Exception exception)
+                {
+                    SdkLog.SettleFailed(_logger, _topic, handle.Id, exception);
+                }
+            }
         }
         finally
         {
-            // The slot bounds running handlers, not acknowledgements: a handler that has finished
-            // frees it before its Delete (or Release, Bury) returns, so the next job starts while
-            // the acknowledgement rides a coalesced batch and its commit. Holding the slot through
-            // the ack capped a worker at Concurrency jobs per commit. Acks in flight stay bounded
-            // by the prefetch, and shutdown still waits for them (they are part of this task).
-            _slots.Release();
-        }
-
-        if (settle is not null)
-        {
-            await SettleAsync(handle, settle).ConfigureAwait(false);
+            // Read the stop after leaving the count: either this sees it, or WaitForHandlersAsync,
+            // which runs after the stop, sees the count at zero.
+            if (Interlocked.Decrement(ref _running) == 0 && _stopping.IsCancellationRequested)
+            {
+                _handlersDone.TrySetResult();
+            }
         }
     }
 
     private Activity? StartActivity(ReservedJobHandle handle)
     {
+        // No listener, no activity: skip reading the producer's context and naming the span.
+        if (!ChronoqTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
         var parent = TraceContext.Extract(handle.Headers);
         var activity = ChronoqTelemetry.Source.StartActivity(
             _topic + " process",
@@ -355,17 +361,5 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
             ["exception.type"] = exception.GetType().FullName,
             ["exception.message"] = exception.Message,
         }));
-    }
-
-    private async Task SettleAsync(ReservedJobHandle handle, Func<ReservedJobHandle, Task> settle)
-    {
-        try
-        {
-            await settle(handle).ConfigureAwait(false);
-        }
-        catch (Exception exception)
-        {
-            SdkLog.SettleFailed(_logger, _topic, handle.Id, exception);
-        }
     }
 }

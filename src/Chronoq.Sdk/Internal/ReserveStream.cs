@@ -24,7 +24,7 @@ internal sealed class ReserveStream : IAsyncDisposable
 
     private readonly ChronoqClient _client;
     private readonly bool _autoTouch;
-    private readonly Channel<ReservedJobHandle> _jobs = Channel.CreateUnbounded<ReservedJobHandle>(new UnboundedChannelOptions { SingleWriter = true });
+    private readonly Channel<ReservedJobHandle> _jobs = Channel.CreateUnbounded<ReservedJobHandle>(new UnboundedChannelOptions { SingleWriter = true, SingleReader = true });
     // Keyed by id and token: the contract makes a token unique per reservation, not across jobs.
     private readonly ConcurrentDictionary<(ulong Id, ulong Reservation), ReservedJobHandle> _held = new();
     private readonly CancellationTokenSource _stop = new();
