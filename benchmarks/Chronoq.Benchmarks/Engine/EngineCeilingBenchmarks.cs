@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using Chronoq.Core;
 using Chronoq.Core.Internal;
@@ -7,11 +6,12 @@ using Chronoq.Core.Storage;
 namespace Chronoq.Benchmarks.Engine;
 
 /// <summary>
-/// The engine thread's own ceiling: the loop's turn (<c>EngineCore.RunTurn</c>) driven directly on
-/// the benchmark thread, with no engine thread, no wake-ups and no caller continuations. Each cycle
-/// is a put, a ReserveOne poll and a delete, applied as three turns of <see cref="InFlight"/>
-/// commands each — what the loop sees when that many callers are in flight. Reported per cycle
-/// (three commands); memory store, one shared 64-byte body.
+/// The engine thread's own ceiling: the loop's turn (<c>EngineCore.TryRunTurn</c>) driven directly
+/// on the benchmark thread, with no engine thread, no wake-ups and no caller continuations. Each
+/// cycle is a put, a ReserveOne poll and a delete, applied as three turns of <see cref="InFlight"/>
+/// commands each — what the loop sees when that many callers are in flight. The callers' side
+/// (rent, the engine's own enqueue with its queue bound, reading the result) runs here too.
+/// Reported per cycle (three commands); memory store, one shared 64-byte body.
 /// </summary>
 [MemoryDiagnoser]
 public class EngineCeilingBenchmarks
@@ -19,7 +19,6 @@ public class EngineCeilingBenchmarks
     private const int Rounds = 50;
     private static readonly ReadOnlyMemory<byte> Body = new byte[64];
     private static readonly string[] Topics = { "bench" };
-    private readonly Channel<EngineCommand> _queue = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true });
     private EngineCore _core = null!;
     private ValueTask<EngineResult<PutResult>>[] _puts = null!;
     private ValueTask<EngineResult<ReservedJob?>>[] _reserves = null!;
@@ -55,7 +54,7 @@ public class EngineCeilingBenchmarks
                 var command = _core.Rent(CommandKind.Put);
                 command.Spec = spec;
                 _puts[i] = command.AsPutTask();
-                _queue.Writer.TryWrite(command);
+                _core.Enqueue(command);
             }
 
             Turn();
@@ -72,7 +71,7 @@ public class EngineCeilingBenchmarks
                 var command = _core.Rent(CommandKind.ReserveOne);
                 command.TopicNames = Topics;
                 _reserves[i] = command.AsReserveTask();
-                _queue.Writer.TryWrite(command);
+                _core.Enqueue(command);
             }
 
             Turn();
@@ -87,7 +86,7 @@ public class EngineCeilingBenchmarks
                 command.Id = _held[i].Job.Id;
                 command.Reservation = _held[i].Reservation;
                 _deletes[i] = command.AsStatusTask();
-                _queue.Writer.TryWrite(command);
+                _core.Enqueue(command);
             }
 
             Turn();
@@ -100,12 +99,24 @@ public class EngineCeilingBenchmarks
         return done;
     }
 
+    /// <summary>
+    /// When set, the thread CPU time spent inside the turns is added to <see cref="TurnCpuNs"/>:
+    /// the engine thread's own share of a cycle, without the callers' side.
+    /// </summary>
+    public bool MeasureTurns { get; set; }
+
+    public long TurnCpuNs { get; set; }
+
     private void Turn()
     {
-        var reader = _queue.Reader;
-        while (reader.TryRead(out var first))
+        var start = MeasureTurns ? ThreadCpuClock.NowNs() : 0;
+        while (_core.TryRunTurn())
         {
-            _core.RunTurn(first, reader);
+        }
+
+        if (MeasureTurns)
+        {
+            TurnCpuNs += ThreadCpuClock.NowNs() - start;
         }
     }
 }

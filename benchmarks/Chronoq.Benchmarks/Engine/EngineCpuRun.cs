@@ -5,7 +5,8 @@ namespace Chronoq.Benchmarks.Engine;
 
 /// <summary>
 /// <c>engine-cpu [inFlight]</c>: runs <see cref="EngineCeilingBenchmarks"/> on this thread and reports
-/// per cycle both wall time and this thread's own CPU time (Linux <c>/proc/thread-self/schedstat</c>).
+/// per cycle wall time, this thread's own CPU time (<see cref="ThreadCpuClock"/>), and the part of
+/// that CPU time spent inside the engine's turns (what the engine thread itself would spend).
 /// <c>engine-cpu e2e [callers] [async]</c>: runs <see cref="EngineCycleBenchmarks"/> (engine thread,
 /// callers on the thread pool) and reports wall time and the whole process's CPU time per cycle.
 /// On a shared, overloaded machine the wall time mostly measures waiting for a core; the CPU time
@@ -33,10 +34,13 @@ public static class EngineCpuRun
         }
 
         var cpu = new List<double>();
+        var turns = new List<double>();
         var wall = new List<double>();
+        bench.MeasureTurns = true;
         for (var run = 0; run < 7; run++)
         {
-            var cpu0 = ThreadCpuNs();
+            bench.TurnCpuNs = 0;
+            var cpu0 = ThreadCpuClock.NowNs();
             var watch = Stopwatch.StartNew();
             for (var i = 0; i < 4; i++)
             {
@@ -44,15 +48,18 @@ public static class EngineCpuRun
             }
 
             watch.Stop();
-            cpu.Add((ThreadCpuNs() - cpu0) / (4.0 * cyclesPerCall));
+            cpu.Add((ThreadCpuClock.NowNs() - cpu0) / (4.0 * cyclesPerCall));
+            turns.Add(bench.TurnCpuNs / (4.0 * cyclesPerCall));
             wall.Add(watch.Elapsed.TotalNanoseconds / (4.0 * cyclesPerCall));
         }
 
         cpu.Sort();
+        turns.Sort();
         wall.Sort();
         var cpuMedian = cpu[cpu.Count / 2];
+        var turnMedian = turns[turns.Count / 2];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"in-flight {inFlight}: per cycle CPU median {cpuMedian:F0} ns (min {cpu[0]:F0}, max {cpu[^1]:F0}) = {1e9 / cpuMedian / 1e6:F2} M cycles/s of engine-thread CPU; wall median {wall[wall.Count / 2]:F0} ns"));
+            $"in-flight {inFlight}: per cycle CPU median {cpuMedian:F0} ns (min {cpu[0]:F0}, max {cpu[^1]:F0}) = {1e9 / cpuMedian / 1e6:F2} M cycles/s with the callers' side; engine turns alone {turnMedian:F0} ns (min {turns[0]:F0}, max {turns[^1]:F0}) = {1e9 / turnMedian / 1e6:F2} M cycles/s; wall median {wall[wall.Count / 2]:F0} ns"));
     }
 
     private static void RunEndToEnd(string[] args)
@@ -91,7 +98,4 @@ public static class EngineCpuRun
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"end-to-end, {bench.Callers} callers, async continuations {bench.AsyncContinuations}: per cycle wall median {wallMedian:F0} ns ({1e3 / wallMedian:F2} M cycles/s; min {wall[0]:F0}, max {wall[^1]:F0}), process CPU median {cpu[cpu.Count / 2]:F0} ns"));
     }
-
-    private static long ThreadCpuNs() =>
-        long.Parse(File.ReadAllText("/proc/thread-self/schedstat").Split(' ')[0], CultureInfo.InvariantCulture);
 }

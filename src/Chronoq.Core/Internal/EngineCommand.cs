@@ -90,12 +90,41 @@ internal sealed class EngineCommand :
         _core.SetResult(true);
     }
 
-    /// <summary>Clears inputs and outputs for the next renter.</summary>
+    /// <summary>
+    /// Clears inputs and outputs for the next renter. The hot kinds (put, reserve-one, delete) clear
+    /// only the fields they use, which are listed here; every other kind clears them all.
+    /// </summary>
     public void Reset()
     {
         _core.Reset();
         _core.RunContinuationsAsynchronously = _runContinuationsAsynchronously;
+        switch (Kind)
+        {
+            case CommandKind.Put:
+                Spec = default;
+                Put = default;
+                break;
+            case CommandKind.ReserveOne:
+                TopicNames = null;
+                DurationMs = 0;
+                Reserved = null;
+                Registration = default;
+                break;
+            case CommandKind.Delete:
+                Id = 0;
+                Reservation = 0;
+                break;
+            default:
+                ClearAll();
+                break;
+        }
+
         Kind = CommandKind.None;
+        Status = default;
+    }
+
+    private void ClearAll()
+    {
         Spec = default;
         Specs = null;
         Targets = null;
@@ -111,7 +140,6 @@ internal sealed class EngineCommand :
         Stream = null;
         Target = null;
         TargetVersion = 0;
-        Status = default;
         Put = default;
         PutResults = null;
         Statuses = null;

@@ -1,4 +1,4 @@
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Chronoq.Core.Storage;
 
 namespace Chronoq.Core.Internal;
@@ -30,16 +30,25 @@ internal sealed class EngineCore
     // The memory store's commit cannot fail, so no before-images are needed for a rollback (they
     // copy two structs per touched job); puts still log their undo entry for PutBatch's all-or-nothing.
     private readonly bool _commitCanFail;
-    private readonly Channel<EngineCommand> _channel;
-    private readonly Stack<EngineCommand> _pool = new();
+
+    // The command queue: many writers, the loop the only reader. Lock-free (a channel takes a lock
+    // per write). _closed refuses new commands once stopping; see TryWrite for the race with the end.
+    private readonly ConcurrentQueue<EngineCommand> _queue = new();
+    private int _closed;
+
+    // Lock-free: callers rent and return on every call, from any thread. A queue, not a stack: a
+    // ConcurrentStack allocates a node per push, the queue reuses its ring once it is large enough.
+    private readonly ConcurrentQueue<EngineCommand> _pool = new();
     private readonly EngineCommand _tick;
     private readonly TimingWheel _wheel;
     private readonly JobTable _table;
     private readonly List<Topic> _topics = new();
     private readonly Dictionary<string, Topic> _topicsByName = new(StringComparer.Ordinal);
+    private Topic? _lastTopic;
     private readonly List<object?> _auxOwners = new();
     private readonly List<Topic> _dirty = new();
-    private readonly HashSet<Waiter> _waiters = new();
+    // Live waiters; each knows its position (Waiter.Index) so leaving is a swap with the last one.
+    private readonly List<Waiter> _waiters = new();
     private readonly List<OneShotWaiter> _polls = new();
     private readonly List<EngineCommand> _applied = new();
     private readonly List<EngineCommand> _deferred = new();
@@ -101,7 +110,6 @@ internal sealed class EngineCore
         // Only a durable store's commit can fail (the memory store completes every commit). Asked
         // through IsDurable, not the store's type, so a wrapper around the memory store counts too.
         _commitCanFail = _durable;
-        _channel = Channel.CreateUnbounded<EngineCommand>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = false });
         _tick = new EngineCommand(false) { Kind = CommandKind.Tick };
         _nowMs = NowMs();
         _startMs = _nowMs;
@@ -216,7 +224,8 @@ internal sealed class EngineCore
     /// <summary>Stops accepting commands and waits until the loop answered every pending one with UNAVAILABLE and ended the streams.</summary>
     public Task StopAsync()
     {
-        _channel.Writer.TryComplete();
+        // A full fence before WakeIfSleeping reads the flag, as after a write (see TryWrite).
+        Interlocked.Exchange(ref _closed, 1);
         WakeIfSleeping();
         var thread = _thread;
         if (thread is null)
@@ -229,13 +238,11 @@ internal sealed class EngineCore
 
     public EngineCommand Rent(CommandKind kind)
     {
-        EngineCommand? command = null;
-        lock (_pool)
+        if (!_pool.TryDequeue(out var command))
         {
-            _pool.TryPop(out command);
+            command = new EngineCommand(_options.RunContinuationsAsynchronously, this);
         }
 
-        command ??= new EngineCommand(_options.RunContinuationsAsynchronously, this);
         command.Kind = kind;
         return command;
     }
@@ -243,10 +250,7 @@ internal sealed class EngineCore
     public void Return(EngineCommand command)
     {
         command.Reset();
-        lock (_pool)
-        {
-            _pool.Push(command);
-        }
+        _pool.Enqueue(command);
     }
 
     /// <summary>Queues a command for the loop; when the engine is stopped it is answered UNAVAILABLE at once.</summary>
@@ -278,7 +282,7 @@ internal sealed class EngineCore
             command.Admitted = true;
         }
 
-        if (!_channel.Writer.TryWrite(command))
+        if (!TryWrite(command))
         {
             if (command.Admitted)
             {
@@ -287,30 +291,43 @@ internal sealed class EngineCore
             }
 
             command.Complete(EngineStatus.Unavailable("the engine is shutting down"));
-            return;
         }
-
-        WakeIfSleeping();
     }
 
     /// <summary>Posts without completion tracking (stream close from a finaliser path, cancellation).</summary>
-    public bool TryPostOneWay(EngineCommand command)
+    public bool TryPostOneWay(EngineCommand command) => TryWrite(command);
+
+    private void PostTick() => TryPostOneWay(_tick);
+
+    /// <summary>
+    /// Queues the command and wakes a sleeping loop; false once the engine is stopping. A writer
+    /// that passed the closed check just before the loop ended finds <see cref="_stopped"/> set
+    /// after its write and drains the queue itself, so no command is left unanswered: the loop sets
+    /// the flag before its own drain, and each side's write is followed by a full fence before its
+    /// read of the other's, so at least one of the two drains sees the command.
+    /// </summary>
+    private bool TryWrite(EngineCommand command)
     {
-        if (!_channel.Writer.TryWrite(command))
+        if (Volatile.Read(ref _closed) != 0)
         {
             return false;
         }
 
+        _queue.Enqueue(command);
         WakeIfSleeping();
+        if (_stopped)
+        {
+            AnswerQueuedUnavailable();
+        }
+
         return true;
     }
 
-    private void PostTick() => TryPostOneWay(_tick);
-
-    // The CAS is a full fence after the channel write; the engine sets _sleeping before its last
-    // TryRead, so either it sees the command or this writer sees it asleep and wakes it.
+    // The fence orders the queue write before the flag read; the engine sets _sleeping before its
+    // last look at the queue, so either it sees the command or this writer sees it asleep and wakes it.
     private void WakeIfSleeping()
     {
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleeping) != 0 && Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1)
         {
             _wake.Release();
@@ -325,14 +342,13 @@ internal sealed class EngineCore
 
     private void Run()
     {
-        var reader = _channel.Reader;
         try
         {
             while (true)
             {
-                if (!reader.TryRead(out var first))
+                if (!_queue.TryDequeue(out var first))
                 {
-                    if (!Sleep(reader, out var timersDue))
+                    if (!Sleep(out var timersDue))
                     {
                         break;
                     }
@@ -345,7 +361,7 @@ internal sealed class EngineCore
                     first = _tick;
                 }
 
-                RunTurn(first, reader);
+                RunTurn(first);
             }
         }
         finally
@@ -356,19 +372,20 @@ internal sealed class EngineCore
 
     /// <summary>
     /// Blocks until a command may be queued or, when the engine waits for its own timers, until the
-    /// wheel's next expiration (then <paramref name="timersDue"/>); false once the channel is
-    /// completed and empty.
+    /// wheel's next expiration (then <paramref name="timersDue"/>); false once the engine is
+    /// stopping and the queue is empty.
     /// </summary>
-    private bool Sleep(ChannelReader<EngineCommand> reader, out bool timersDue)
+    private bool Sleep(out bool timersDue)
     {
         timersDue = false;
         Interlocked.Exchange(ref _sleeping, 1);
-        if (reader.TryPeek(out _) || reader.Completion.IsCompleted)
+        var closed = Volatile.Read(ref _closed) != 0;
+        if (!_queue.IsEmpty || closed)
         {
             // Work (or the end) arrived meanwhile. If a writer already claimed the flag its release
             // stays on the semaphore and only costs one empty loop later.
             Interlocked.CompareExchange(ref _sleeping, 0, 1);
-            return !reader.Completion.IsCompleted;
+            return !(closed && _queue.IsEmpty);
         }
 
         if (_wakeAtMs == long.MaxValue)
@@ -391,8 +408,22 @@ internal sealed class EngineCore
         return true;
     }
 
-    /// <summary>One turn over the commands already queued; internal so the engine-ceiling benchmark can drive it without the thread.</summary>
-    internal void RunTurn(EngineCommand first, ChannelReader<EngineCommand> reader)
+    /// <summary>
+    /// Runs one turn over the commands queued now, if any; false when the queue was empty. Lets the
+    /// engine-ceiling benchmark drive the loop's work on its own thread (the engine not started).
+    /// </summary>
+    internal bool TryRunTurn()
+    {
+        if (!_queue.TryDequeue(out var first))
+        {
+            return false;
+        }
+
+        RunTurn(first);
+        return true;
+    }
+
+    private void RunTurn(EngineCommand first)
     {
         CatchUpTime();
         var command = first;
@@ -421,7 +452,7 @@ internal sealed class EngineCore
                 _deferred.Add(command);
             }
 
-            if (++count >= _options.MaxCommandsPerBatch || !reader.TryRead(out command!))
+            if (++count >= _options.MaxCommandsPerBatch || !_queue.TryDequeue(out command!))
             {
                 break;
             }
@@ -567,10 +598,34 @@ internal sealed class EngineCore
     private void Shutdown()
     {
         _stopped = true;
+        Interlocked.MemoryBarrier(); // the flag before the drain's reads (see TryWrite)
         FlushAnswers();
         _timer?.Dispose();
+        AnswerQueuedUnavailable();
         var unavailable = EngineStatus.Unavailable("the engine is shutting down");
-        while (_channel.Reader.TryRead(out var command))
+        foreach (var waiter in _waiters)
+        {
+            switch (waiter)
+            {
+                case OneShotWaiter one:
+                    one.Alive = false;
+                    one.Command.Complete(unavailable);
+                    break;
+                case StreamWaiter stream:
+                    stream.Alive = false;
+                    stream.Events.Writer.TryComplete();
+                    break;
+            }
+        }
+
+        _waiters.Clear();
+    }
+
+    /// <summary>Answers every queued command UNAVAILABLE; run by the stopped loop and by a writer that raced with its end.</summary>
+    private void AnswerQueuedUnavailable()
+    {
+        var unavailable = EngineStatus.Unavailable("the engine is shutting down");
+        while (_queue.TryDequeue(out var command))
         {
             if (command.Admitted)
             {
@@ -590,23 +645,6 @@ internal sealed class EngineCore
 
             command.Complete(unavailable);
         }
-
-        foreach (var waiter in _waiters)
-        {
-            switch (waiter)
-            {
-                case OneShotWaiter one:
-                    one.Alive = false;
-                    one.Command.Complete(unavailable);
-                    break;
-                case StreamWaiter stream:
-                    stream.Alive = false;
-                    stream.Events.Writer.TryComplete();
-                    break;
-            }
-        }
-
-        _waiters.Clear();
     }
 
     private void ArmTimer()
@@ -1534,8 +1572,16 @@ internal sealed class EngineCore
 
     private Topic GetOrCreateTopic(string name)
     {
+        // Consecutive commands mostly name the same topic: comparing with the last one found is
+        // cheaper than hashing the name for the dictionary.
+        if (_lastTopic is { } last && string.Equals(last.Name, name, StringComparison.Ordinal))
+        {
+            return last;
+        }
+
         if (_topicsByName.TryGetValue(name, out var topic))
         {
+            _lastTopic = topic;
             return topic;
         }
 
@@ -1548,6 +1594,7 @@ internal sealed class EngineCore
         _auxOwners[~topic.PauseTimer] = topic;
         _topics.Add(topic);
         _topicsByName.Add(name, topic);
+        _lastTopic = topic;
         return topic;
     }
 
@@ -1640,13 +1687,18 @@ internal sealed class EngineCore
         }
 
         waiter.Alive = true;
+        waiter.Index = _waiters.Count;
         _waiters.Add(waiter);
     }
 
     private void Unwatch(Waiter waiter)
     {
         waiter.Alive = false;
-        _waiters.Remove(waiter);
+        var last = _waiters[^1];
+        _waiters[waiter.Index] = last;
+        last.Index = waiter.Index;
+        _waiters.RemoveAt(_waiters.Count - 1);
+        waiter.Index = -1;
         foreach (var topic in waiter.Topics)
         {
             topic.Watchers--;

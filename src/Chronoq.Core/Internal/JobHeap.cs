@@ -39,10 +39,40 @@ internal sealed class JobHeap
         var i = Count++;
         _items[i] = slot;
         _table.Slots[slot].HeapIndex = i;
-        SiftUp(i);
+        switch (_order)
+        {
+            case HeapOrder.Urgency:
+                SiftUp<ByUrgency>(i);
+                break;
+            case HeapOrder.ReadyAt:
+                SiftUp<ByReadyAt>(i);
+                break;
+            default:
+                SiftUp<ByBuryOrder>(i);
+                break;
+        }
     }
 
     public void Remove(int slot)
+    {
+        switch (_order)
+        {
+            case HeapOrder.Urgency:
+                Remove<ByUrgency>(slot);
+                break;
+            case HeapOrder.ReadyAt:
+                Remove<ByReadyAt>(slot);
+                break;
+            default:
+                Remove<ByBuryOrder>(slot);
+                break;
+        }
+    }
+
+    // The order is a type argument so each heap's comparisons compile to straight-line code,
+    // without a switch on the order inside the sift loops.
+    private void Remove<TOrder>(int slot)
+        where TOrder : struct, IOrder
     {
         ref var job = ref _table.Slots[slot];
         var i = job.HeapIndex;
@@ -55,88 +85,112 @@ internal sealed class JobHeap
 
         _items[i] = last;
         _table.Slots[last].HeapIndex = i;
-        if (i > 0 && Less(last, _items[(i - 1) / Arity]))
+        if (i > 0 && TOrder.Less(_table, last, _items[(i - 1) / Arity]))
         {
-            SiftUp(i);
+            SiftUp<TOrder>(i);
         }
         else
         {
-            SiftDown(i);
+            SiftDown<TOrder>(i);
         }
     }
 
-    private bool Less(int a, int b)
+    private void SiftUp<TOrder>(int i)
+        where TOrder : struct, IOrder
     {
-        var slots = _table.Slots;
-        ref var x = ref slots[a];
-        ref var y = ref slots[b];
-        switch (_order)
-        {
-            case HeapOrder.Urgency:
-                return x.Priority != y.Priority ? x.Priority < y.Priority : x.Id < y.Id;
-            case HeapOrder.ReadyAt:
-                var readyAtX = _table.ReadyAtMs(a);
-                var readyAtY = _table.ReadyAtMs(b);
-                return readyAtX != readyAtY ? readyAtX < readyAtY : x.Id < y.Id;
-            default:
-                return _table.Extras[x.Extra].BurySeq < _table.Extras[y.Extra].BurySeq;
-        }
-    }
-
-    private void SiftUp(int i)
-    {
-        var item = _items[i];
+        var items = _items;
+        var table = _table;
+        var slots = table.Slots;
+        var item = items[i];
         while (i > 0)
         {
             var parent = (i - 1) / Arity;
-            var p = _items[parent];
-            if (!Less(item, p))
+            var p = items[parent];
+            if (!TOrder.Less(table, item, p))
             {
                 break;
             }
 
-            _items[i] = p;
-            _table.Slots[p].HeapIndex = i;
+            items[i] = p;
+            slots[p].HeapIndex = i;
             i = parent;
         }
 
-        _items[i] = item;
-        _table.Slots[item].HeapIndex = i;
+        items[i] = item;
+        slots[item].HeapIndex = i;
     }
 
-    private void SiftDown(int i)
+    private void SiftDown<TOrder>(int i)
+        where TOrder : struct, IOrder
     {
-        var item = _items[i];
+        var items = _items;
+        var table = _table;
+        var slots = table.Slots;
+        var count = Count;
+        var item = items[i];
         while (true)
         {
             var first = (i * Arity) + 1;
-            if (first >= Count)
+            if (first >= count)
             {
                 break;
             }
 
             var best = first;
-            var end = Math.Min(first + Arity, Count);
+            var bestSlot = items[first];
+            var end = Math.Min(first + Arity, count);
             for (var c = first + 1; c < end; c++)
             {
-                if (Less(_items[c], _items[best]))
+                var candidate = items[c];
+                if (TOrder.Less(table, candidate, bestSlot))
                 {
                     best = c;
+                    bestSlot = candidate;
                 }
             }
 
-            var b = _items[best];
-            if (!Less(b, item))
+            if (!TOrder.Less(table, bestSlot, item))
             {
                 break;
             }
 
-            _items[i] = b;
-            _table.Slots[b].HeapIndex = i;
+            items[i] = bestSlot;
+            slots[bestSlot].HeapIndex = i;
             i = best;
         }
 
-        _items[i] = item;
-        _table.Slots[item].HeapIndex = i;
+        items[i] = item;
+        slots[item].HeapIndex = i;
+    }
+
+    private interface IOrder
+    {
+        static abstract bool Less(JobTable table, int a, int b);
+    }
+
+    private struct ByUrgency : IOrder
+    {
+        public static bool Less(JobTable table, int a, int b)
+        {
+            ref var x = ref table.Slots[a];
+            ref var y = ref table.Slots[b];
+            return x.Priority != y.Priority ? x.Priority < y.Priority : x.Id < y.Id;
+        }
+    }
+
+    private struct ByReadyAt : IOrder
+    {
+        public static bool Less(JobTable table, int a, int b)
+        {
+            var readyAtA = table.ReadyAtMs(a);
+            var readyAtB = table.ReadyAtMs(b);
+            return readyAtA != readyAtB ? readyAtA < readyAtB : table.Slots[a].Id < table.Slots[b].Id;
+        }
+    }
+
+    private struct ByBuryOrder : IOrder
+    {
+        public static bool Less(JobTable table, int a, int b) =>
+            table.Extras[table.Slots[a].Extra].BurySeq < table.Extras[table.Slots[b].Extra].BurySeq;
     }
 }

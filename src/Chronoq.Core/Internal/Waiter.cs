@@ -13,4 +13,7 @@ internal abstract class Waiter
     public int Credits;
 
     public bool Alive;
+
+    /// <summary>Position in the engine's list of live waiters while <see cref="Alive"/>; -1 otherwise.</summary>
+    public int Index = -1;
 }
