@@ -706,42 +706,82 @@ internal sealed class EngineCore
 
         _nowMs = now;
         _wheel.Advance(now);
+        // The budget counts timers and, for a topic's delay timer, each job it makes ready.
         var budget = _options.MaxTimersPerTurn;
-        while (budget-- > 0 && _wheel.TryTakeDue(out var id))
+        while (budget > 0 && _wheel.TryTakeDue(out var id))
         {
             if (id >= 0)
             {
-                FireJobTimer(id);
+                FireReservationTimer(id);
+                budget--;
+            }
+            else if (_auxOwners[~id] is Topic topic && id == topic.DelayTimer)
+            {
+                budget -= FireDelays(topic, budget);
             }
             else
             {
                 FireAuxTimer(id);
+                budget--;
             }
         }
     }
 
-    private void FireJobTimer(int slot)
+    /// <summary>
+    /// A topic's delay timer: its delayed jobs due by now become ready, in ready-at order, at most
+    /// <paramref name="budget"/> of them (the timer comes due again at once for the rest); returns
+    /// how many it moved, at least one.
+    /// </summary>
+    private int FireDelays(Topic topic, int budget)
     {
-        ref var job = ref _table.Slots[slot];
-        if (job.State == JobState.Delayed)
+        var moved = 0;
+        while (moved < budget && topic.Delayed.Count > 0)
         {
-            Detach(slot);
-            job.State = JobState.Ready;
+            var slot = topic.Delayed.Peek();
+            if (_table.ReadyAtMs(slot) > _nowMs)
+            {
+                break;
+            }
+
+            topic.Delayed.Remove(slot);
+            _table.Slots[slot].State = JobState.Ready;
             Attach(slot);
-            return;
+            moved++;
         }
 
+        ArmDelayTimer(topic);
+        return Math.Max(moved, 1);
+    }
+
+    /// <summary>Schedules the topic's delay timer for its first delayed job, or cancels it when there is none.</summary>
+    private void ArmDelayTimer(Topic topic)
+    {
+        if (topic.Delayed.Count == 0)
+        {
+            _wheel.Cancel(topic.DelayTimer);
+        }
+        else
+        {
+            _wheel.Schedule(topic.DelayTimer, _table.ReadyAtMs(topic.Delayed.Peek()));
+        }
+    }
+
+    /// <summary>A reserved job's timer (numbered by its extra): first the deadline_soon notice, then the TTR's end.</summary>
+    private void FireReservationTimer(int timer)
+    {
+        var slot = _table.Extras[timer].Slot;
+        ref var job = ref _table.Slots[slot];
         if (job.State != JobState.Reserved)
         {
             return;
         }
 
         ref var extra = ref _table.Extra(slot);
-        if (!extra.DeadlineSoonSent && _wheel.ExpirationOf(slot) < extra.DeadlineMs)
+        if (!extra.DeadlineSoonSent && _wheel.ExpirationOf(timer) < extra.DeadlineMs)
         {
             extra.DeadlineSoonSent = true;
             SendDeadlineSoon(slot);
-            _wheel.Schedule(slot, extra.DeadlineMs);
+            _wheel.Schedule(timer, extra.DeadlineMs);
             return;
         }
 
@@ -797,14 +837,18 @@ internal sealed class EngineCore
                 break;
             case JobState.Delayed:
                 topic.Delayed.Push(slot);
-                _wheel.Schedule(slot, _table.ReadyAtMs(slot));
+                if (topic.Delayed.Peek() == slot)
+                {
+                    _wheel.Schedule(topic.DelayTimer, _table.ReadyAtMs(slot));
+                }
+
                 break;
             case JobState.Buried:
                 topic.Buried.Push(slot);
                 break;
             case JobState.Reserved:
                 ref var extra = ref _table.Extra(slot);
-                _wheel.Schedule(slot, extra.DeadlineSoonSent ? extra.DeadlineMs : extra.DeadlineMs - DeadlineSoonMarginMs);
+                _wheel.Schedule(job.Extra, extra.DeadlineSoonSent ? extra.DeadlineMs : extra.DeadlineMs - DeadlineSoonMarginMs);
                 topic.Reserved++;
                 if (extra.Holder is { } holder)
                 {
@@ -827,14 +871,19 @@ internal sealed class EngineCore
                 topic.Ready.Remove(slot);
                 break;
             case JobState.Delayed:
+                var wasFirst = topic.Delayed.Peek() == slot;
                 topic.Delayed.Remove(slot);
-                _wheel.Cancel(slot);
+                if (wasFirst)
+                {
+                    ArmDelayTimer(topic);
+                }
+
                 break;
             case JobState.Buried:
                 topic.Buried.Remove(slot);
                 break;
             case JobState.Reserved:
-                _wheel.Cancel(slot);
+                _wheel.Cancel(job.Extra);
                 topic.Reserved--;
                 if (_table.ExtraOrDefault(slot).Holder is { } holder)
                 {
@@ -1144,8 +1193,8 @@ internal sealed class EngineCore
     }
 
     // Every way a reservation ends (release, bury, TTR timeout, its stream closing) unlinks the job
-    // and voids the holder's token the same way, and takes the job to its new state (its ready-at
-    // time moves back from the extra to the now idle timer node); the caller then calls Attach.
+    // and voids the holder's token the same way, and takes the job to its new state; the caller
+    // then calls Attach.
     private ref JobExtra EndReservation(int slot, JobState newState)
     {
         Detach(slot);
@@ -1153,7 +1202,6 @@ internal sealed class EngineCore
         extra.Token = 0;
         extra.Holder = null;
         _table.Slots[slot].State = newState;
-        _table.SetReadyAtMs(slot, extra.ReadyAtMs);
         return ref extra;
     }
 
@@ -1424,7 +1472,7 @@ internal sealed class EngineCore
         ref var extra = ref _table.Extra(slot);
         extra.DeadlineMs = _nowMs + job.TtrMs;
         extra.DeadlineSoonSent = job.TtrMs <= DeadlineSoonMarginMs;
-        _wheel.Schedule(slot, extra.DeadlineSoonSent ? extra.DeadlineMs : extra.DeadlineMs - DeadlineSoonMarginMs);
+        _wheel.Schedule(job.Extra, extra.DeadlineSoonSent ? extra.DeadlineMs : extra.DeadlineMs - DeadlineSoonMarginMs);
         if (extra.DeadlineSoonSent)
         {
             SendDeadlineSoon(slot);
@@ -1585,13 +1633,16 @@ internal sealed class EngineCore
             return topic;
         }
 
-        topic = new Topic(name, _topics.Count, _table, _wheel.AllocateAux());
-        while (_auxOwners.Count <= ~topic.PauseTimer)
+        var pauseTimer = _wheel.AllocateAux();
+        var delayTimer = _wheel.AllocateAux();
+        topic = new Topic(name, _topics.Count, _table, pauseTimer, delayTimer);
+        while (_auxOwners.Count <= Math.Max(~pauseTimer, ~delayTimer))
         {
             _auxOwners.Add(null);
         }
 
-        _auxOwners[~topic.PauseTimer] = topic;
+        _auxOwners[~pauseTimer] = topic;
+        _auxOwners[~delayTimer] = topic;
         _topics.Add(topic);
         _topicsByName.Add(name, topic);
         _lastTopic = topic;
@@ -1607,7 +1658,6 @@ internal sealed class EngineCore
         var readyAt = _table.ReadyAtMs(slot);
         Telemetry.EngineMetrics.RecordLateness(_topics[job.Topic].Name, _nowMs - readyAt);
         ref var extra = ref _table.Extra(slot);
-        extra.ReadyAtMs = readyAt; // the timer node is about to run the TTR
         extra.Reserves++;
         extra.Token = ++_lastToken;
         extra.DeadlineMs = _nowMs + job.TtrMs;

@@ -17,11 +17,11 @@ internal struct JobExtra
     /// <summary>Orders the buried heap: oldest buried first, ties by bury order.</summary>
     public long BurySeq;
     public ulong Token;
-    /// <summary>The job's ready-at time while it is reserved (its timer node then runs the TTR).</summary>
-    public long ReadyAtMs;
     public long DeadlineMs;
     public StreamWaiter? Holder;
     public bool DeadlineSoonSent;
+    /// <summary>The job's slab index: the extra's index numbers the job's TTR timer, which finds the job through it.</summary>
+    public int Slot;
     /// <summary>Free-list link while the extra is unused.</summary>
     public int NextFree;
 }

@@ -2,13 +2,10 @@ namespace Chronoq.Core.Internal;
 
 /// <summary>
 /// The hot part of a job, one per slab index. Kept at 32 bytes because a delayed job holds
-/// nothing else but its timer node, body reference, heap entry and id-index entry; rarely used
-/// fields live in <see cref="JobExtra"/>, allocated from a second slab only when needed. The
-/// ready-at time is not here: it lives in the job's timer node, whose expiration equals it while
-/// the job is delayed and which is otherwise idle, except while reserved, when it lives in the
-/// extra (see <see cref="JobTable.ReadyAtMs"/>). Created-at, topic, state and the pending-free flag
-/// share one 64-bit word (see <see cref="MaxTopics"/> and <see cref="MaxCreatedAtMs"/> for what
-/// that costs).
+/// nothing else but its ready-at time, body reference, delayed-heap entry and id-index entry
+/// (about 56 bytes in all); rarely used fields live in <see cref="JobExtra"/>, allocated from a
+/// second slab only when needed. Created-at, topic, state and the pending-free flag share one
+/// 64-bit word (see <see cref="MaxTopics"/> and <see cref="MaxCreatedAtMs"/> for what that costs).
 /// </summary>
 internal struct JobSlot
 {

@@ -2,9 +2,11 @@ namespace Chronoq.Core.Internal;
 
 /// <summary>
 /// The slab of jobs: structs addressed by int index with a free list, a second slab for
-/// <see cref="JobExtra"/>, a side array for bodies, and the id index (<see cref="IdIndex"/>).
-/// The slots, bodies and timer nodes grow in fixed chunks (<see cref="ChunkedArray{T}"/>), not by
-/// doubling, so millions of jobs carry almost no unused capacity.
+/// <see cref="JobExtra"/>, side arrays for bodies and ready-at times, and the id index
+/// (<see cref="IdIndex"/>). The slots and side arrays grow in fixed chunks
+/// (<see cref="ChunkedArray{T}"/>), not by doubling, so millions of jobs carry almost no unused
+/// capacity. A job has no timer node of its own: its extra's index numbers its TTR timer in the
+/// wheel (every reserved job has an extra), and delays run from the topics' delayed heaps.
 /// </summary>
 internal sealed class JobTable
 {
@@ -27,9 +29,12 @@ internal sealed class JobTable
         _wheel = wheel;
         Slots = new ChunkedArray<JobSlot>(capacity);
         Bodies = new ChunkedArray<byte[]?>(Slots.Capacity);
+        _readyAt = new ChunkedArray<long>(Slots.Capacity);
         Extras = new JobExtra[16];
-        _wheel.EnsureJobCapacity(Slots.Capacity);
+        _wheel.EnsureJobCapacity(Extras.Length);
     }
+
+    private readonly ChunkedArray<long> _readyAt;
 
     public ChunkedArray<JobSlot> Slots { get; }
 
@@ -61,7 +66,7 @@ internal sealed class JobTable
             {
                 Slots.EnsureCapacity(_slotCount + 1);
                 Bodies.EnsureCapacity(Slots.Capacity);
-                _wheel.EnsureJobCapacity(Slots.Capacity);
+                _readyAt.EnsureCapacity(Slots.Capacity);
             }
 
             slot = _slotCount++;
@@ -132,30 +137,11 @@ internal sealed class JobTable
         }
     }
 
-    /// <summary>
-    /// When the job became (or becomes) ready. Kept in the job's timer node: while the job is
-    /// delayed the node's expiration is exactly that time, and while it is ready or buried the node
-    /// is idle. A reserved job's node runs its TTR, so then the time lives in its extra.
-    /// </summary>
-    public long ReadyAtMs(int slot)
-    {
-        ref var job = ref Slots[slot];
-        return job.State == JobState.Reserved ? Extras[job.Extra].ReadyAtMs : _wheel.ExpirationOf(slot);
-    }
+    /// <summary>When the job became (or becomes) ready.</summary>
+    public long ReadyAtMs(int slot) => _readyAt[slot];
 
-    /// <summary>Sets the ready-at time where <see cref="ReadyAtMs"/> reads it; a delayed job must not be in the wheel yet.</summary>
-    public void SetReadyAtMs(int slot, long readyAtMs)
-    {
-        ref var job = ref Slots[slot];
-        if (job.State == JobState.Reserved)
-        {
-            Extras[job.Extra].ReadyAtMs = readyAtMs;
-        }
-        else
-        {
-            _wheel.SetIdleExpiration(slot, readyAtMs);
-        }
-    }
+    /// <summary>Sets the time <see cref="ReadyAtMs"/> reads; a delayed job must not be in its topic's delayed heap yet.</summary>
+    public void SetReadyAtMs(int slot, long readyAtMs) => _readyAt[slot] = readyAtMs;
 
     /// <summary>The job's extra, allocating it on first use.</summary>
     public ref JobExtra Extra(int slot)
@@ -163,7 +149,7 @@ internal sealed class JobTable
         ref var job = ref Slots[slot];
         if (job.Extra == None)
         {
-            job.Extra = AllocateExtra();
+            job.Extra = AllocateExtra(slot);
         }
 
         return ref Extras[job.Extra];
@@ -196,7 +182,7 @@ internal sealed class JobTable
     /// <summary>Adds the job's id to the index.</summary>
     public void IndexAdd(int slot) => _index.Add(Slots[slot].Id, slot);
 
-    private int AllocateExtra()
+    private int AllocateExtra(int slot)
     {
         int e;
         if (_freeExtra != None)
@@ -209,12 +195,13 @@ internal sealed class JobTable
             if (_extraCount == Extras.Length)
             {
                 Array.Resize(ref Extras, Extras.Length * 2);
+                _wheel.EnsureJobCapacity(Extras.Length);
             }
 
             e = _extraCount++;
         }
 
-        Extras[e] = new JobExtra { NextFree = None };
+        Extras[e] = new JobExtra { Slot = slot, NextFree = None };
         return e;
     }
 

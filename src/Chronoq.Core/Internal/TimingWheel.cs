@@ -3,9 +3,10 @@ namespace Chronoq.Core.Internal;
 /// <summary>
 /// A hashed hierarchical timing wheel in the manner of Kafka's TimingWheel: tick 1 ms, buckets as
 /// intrusive circular lists of <see cref="TimerNode"/>, overflow levels created on first use, and a
-/// priority queue of non-empty buckets so an idle wheel never spins. Node ids &gt;= 0 are job slab
-/// indexes (<see cref="EnsureJobCapacity"/>); ids &lt; 0 are auxiliary nodes (pauses, reserve
-/// timeouts, bucket heads) from <see cref="AllocateAux"/>. Not thread-safe: the engine loop owns it.
+/// priority queue of non-empty buckets so an idle wheel never spins. Node ids &gt;= 0 are jobs' TTR
+/// timers, numbered by the job's extra (<see cref="EnsureJobCapacity"/>); ids &lt; 0 are auxiliary
+/// nodes (topics' delays and pauses, reserve timeouts, bucket heads) from <see cref="AllocateAux"/>.
+/// Not thread-safe: the engine loop owns it.
 /// </summary>
 internal sealed class TimingWheel
 {
@@ -57,7 +58,7 @@ internal sealed class TimingWheel
     /// <summary>The wheel's clock: the latest time passed to <see cref="Advance"/>.</summary>
     public long CurrentMs => _levelCurrent[0];
 
-    /// <summary>Grows the job nodes (in fixed chunks, like the job slots) so ids below <paramref name="capacity"/> are valid.</summary>
+    /// <summary>Grows the job nodes (in fixed chunks) so ids below <paramref name="capacity"/> are valid.</summary>
     public void EnsureJobCapacity(int capacity)
     {
         var old = _jobNodes.Capacity;
@@ -112,21 +113,6 @@ internal sealed class TimingWheel
 
     /// <summary>The expiration the node was last scheduled for.</summary>
     public long ExpirationOf(int id) => Node(id).Expiration;
-
-    /// <summary>
-    /// Stores a time in a node that is in no list (the job table keeps a job's ready-at time there
-    /// while the node is idle); <see cref="ExpirationOf"/> reads it back.
-    /// </summary>
-    public void SetIdleExpiration(int id, long expirationMs)
-    {
-        ref var node = ref Node(id);
-        if (node.Prev != Unlinked)
-        {
-            throw new InvalidOperationException($"timer {id} is scheduled; its expiration changes only through Schedule");
-        }
-
-        node.Expiration = expirationMs;
-    }
 
     /// <summary>
     /// Schedules (or re-schedules) a node. A time at or before the wheel's clock is due at once and

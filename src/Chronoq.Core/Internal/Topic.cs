@@ -3,7 +3,7 @@ namespace Chronoq.Core.Internal;
 /// <summary>One topic's jobs by state, its keys, counters, pause and waiter queue.</summary>
 internal sealed class Topic
 {
-    public Topic(string name, int index, JobTable table, int pauseTimer)
+    public Topic(string name, int index, JobTable table, int pauseTimer, int delayTimer)
     {
         Name = name;
         Index = index;
@@ -11,6 +11,7 @@ internal sealed class Topic
         Delayed = new JobHeap(table, HeapOrder.ReadyAt);
         Buried = new JobHeap(table, HeapOrder.BuryOrder);
         PauseTimer = pauseTimer;
+        DelayTimer = delayTimer;
     }
 
     public string Name { get; }
@@ -31,6 +32,13 @@ internal sealed class Topic
 
     /// <summary>The topic's own wheel node for the end of a pause.</summary>
     public int PauseTimer { get; }
+
+    /// <summary>
+    /// The topic's wheel node for its delays, scheduled at the ready-at time of the first job in
+    /// <see cref="Delayed"/>: the delayed heap already orders the jobs by that time, so the wheel
+    /// needs one node per topic, not one per delayed job.
+    /// </summary>
+    public int DelayTimer { get; }
 
     /// <summary>Waiters watching the topic, in arrival order; an entry is stale once its waiter's sequence moved on.</summary>
     public Queue<(Waiter Waiter, long Seq)> Waiters { get; } = new();

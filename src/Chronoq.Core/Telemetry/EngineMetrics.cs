@@ -62,7 +62,7 @@ public static class EngineMetrics
     {
         Meter.CreateObservableGauge("chronoq.jobs", ObserveJobs, "{job}", "Live jobs by topic and state.");
         Meter.CreateObservableGauge("chronoq.reservers.waiting", ObserveWaiting, "{reserver}", "Reservers (streams with a free slot, ReserveOne calls) waiting on a topic.");
-        Meter.CreateObservableGauge("chronoq.timer_wheel.size", ObserveWheel, "{timer}", "Timers (delays, TTRs, pauses, reserve timeouts) armed in the timing wheel.");
+        Meter.CreateObservableGauge("chronoq.timer_wheel.size", ObserveWheel, "{timer}", "Timers armed in the timing wheel: one per topic with delayed jobs, one per reserved job (its TTR), pauses, reserve timeouts.");
         Meter.CreateObservableGauge("chronoq.body_cache.size", ObserveBodyCache, "By", "Bytes of job bodies held in memory (Chronoq:Storage:BodyCacheBytes bounds it in durable mode).");
         Meter.CreateObservableCounter("chronoq.jobs.put", static () => ObserveTotals(static t => t.TotalPuts), "{job}", "Jobs put, by topic.");
         Meter.CreateObservableCounter("chronoq.jobs.deleted", static () => ObserveTotals(static t => t.TotalDeletes), "{job}", "Jobs deleted, by topic.");

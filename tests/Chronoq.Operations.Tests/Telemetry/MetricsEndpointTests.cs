@@ -65,7 +65,7 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
         Assert.Equal(2, scrape.Value("chronoq_jobs_lateness_seconds_bucket{chronoq_topic=\"metrics-a\",le=\"+Inf\"}"));
         Assert.Equal(2, scrape.Value("chronoq_jobs_lateness_seconds_bucket{chronoq_topic=\"metrics-a\",le=\"60\"}"));
 
-        // The delayed job's timer and the held job's TTR are in the wheel.
+        // The delayed job's topic timer and the held job's TTR are in the wheel.
         Assert.True(scrape.Value("chronoq_timer_wheel_size") >= 2, scrape.Text);
 
         // The body cache gauge is published by every engine turn (process-wide, so only its presence
