@@ -17,9 +17,11 @@ namespace Chronoq.LoadGen;
 /// /proc, so the server must run on this machine). Each workload: one warm-up run, then the median
 /// of the measured runs. Every run uses a fresh topic.
 /// I4 runs the benchmark shapes of issue 4 (the durability targets): PutBatch of 100 jobs × 100 B;
-/// unbatched Put from 64 concurrent callers, with the acknowledgement latency of every call; and a
-/// drain of the PutBatch jobs through streaming Reserve (prefetch 64) acknowledged with explicit
-/// DeleteBatch calls. RECOVERY starts a server of its own over PostgreSQL (--connection-string),
+/// unbatched Put from 64 concurrent callers, with the acknowledgement latency of every call, the
+/// CPU time per put of client, server (--server-pid) and PostgreSQL (--postgres-pid, the
+/// postmaster) and the server's storage commits (--metrics-url, its /metrics page); and a drain
+/// of the PutBatch jobs through streaming Reserve (prefetch 64) acknowledged with explicit
+/// DeleteBatch calls. I4PUT runs the unbatched Put shape alone. RECOVERY starts a server of its own over PostgreSQL (--connection-string),
 /// fills it with live jobs, then kills it (SIGKILL) and starts it again, timing each restart from
 /// process start to the first successful call that sees every job.
 /// </summary>
@@ -46,13 +48,17 @@ internal sealed class StandardWorkloads
     private readonly Uri _address;
     private readonly int _runs;
     private readonly int? _serverPid;
+    private readonly int? _postgresPid;
+    private readonly Uri? _metricsUrl;
     private readonly RecoverySettings? _recovery;
     private readonly int _latenessJobs;
     private readonly string _prefix = "lg-" + Guid.NewGuid().ToString("N")[..8];
     private int _topicSeq;
 
-    public StandardWorkloads(Uri address, int runs, int? serverPid, RecoverySettings? recovery = null, int latenessJobs = DefaultLatenessJobs)
+    public StandardWorkloads(Uri address, int runs, int? serverPid, RecoverySettings? recovery = null, int latenessJobs = DefaultLatenessJobs, int? postgresPid = null, Uri? metricsUrl = null)
     {
+        _metricsUrl = metricsUrl;
+        _postgresPid = postgresPid;
         _latenessJobs = latenessJobs;
         _address = address;
         _runs = runs;
@@ -92,9 +98,9 @@ internal sealed class StandardWorkloads
             Console.WriteLine(Invariant($"W2 drain {W1Jobs}, {Concurrency} Reserve streams (prefetch 1) + Delete coalesced into DeleteBatch: median {Median(drained):F0} jobs/s"));
         }
 
-        if (which.Contains("I4"))
+        if (which.Contains("I4") || which.Contains("I4PUT"))
         {
-            await IssueFourShapesAsync(batching, unary);
+            await IssueFourShapesAsync(batching, unary, unbatchedOnly: !which.Contains("I4"));
         }
 
         if (which.Contains("RECOVERY"))
@@ -152,23 +158,33 @@ internal sealed class StandardWorkloads
         }
     }
 
-    /// <summary>Issue 4's three throughput shapes, run after one another on fresh topics each run.</summary>
-    private async Task IssueFourShapesAsync(ChronoqClient batching, ChronoqClient unary)
+    /// <summary>
+    /// Issue 4's three throughput shapes, run after one another on fresh topics each run; with
+    /// <paramref name="unbatchedOnly"/> (I4PUT) the unbatched Put alone. The unbatched shape also
+    /// reports the CPU time per put of this process and, when their ids were given, of the server
+    /// and the PostgreSQL cluster.
+    /// </summary>
+    private async Task IssueFourShapesAsync(ChronoqClient batching, ChronoqClient unary, bool unbatchedOnly)
     {
         var batched = new List<double>();
         var unbatched = new List<double>();
         var p50 = new List<double>();
         var p99 = new List<double>();
         var drained = new List<double>();
+        var cpu = new List<CpuPerPut>();
         for (var run = 0; run <= _runs; run++)
         {
             var topic = NextTopic();
-            var b = await EnqueueInBatchesAsync(batching, topic, I4PutBatchJobs, I4BatchSize, Concurrency);
+            var b = unbatchedOnly ? double.NaN : await EnqueueInBatchesAsync(batching, topic, I4PutBatchJobs, I4BatchSize, Concurrency);
             var unbatchedTopic = NextTopic();
+            var before = SampleCpu();
+            var commitsBefore = await CommitTotals.ReadAsync(_metricsUrl);
             var (u, ackP50, ackP99) = await EnqueueUnbatchedWithLatencyAsync(unary, unbatchedTopic);
-            var d = await DrainWithDeleteBatchAsync(batching, topic, I4PutBatchJobs);
+            var perPut = (SampleCpu() - before) / I4UnbatchedJobs;
+            var commits = (await CommitTotals.ReadAsync(_metricsUrl)) - commitsBefore;
+            var d = unbatchedOnly ? double.NaN : await DrainWithDeleteBatchAsync(batching, topic, I4PutBatchJobs);
             Console.WriteLine(Invariant(
-                $"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms; drain {d:F0} jobs/s"));
+                $"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms, {perPut}, {commits.Describe(I4UnbatchedJobs / u)}; drain {d:F0} jobs/s"));
             if (run > 0)
             {
                 batched.Add(b);
@@ -176,17 +192,44 @@ internal sealed class StandardWorkloads
                 p50.Add(ackP50);
                 p99.Add(ackP99);
                 drained.Add(d);
+                cpu.Add(perPut);
             }
 
             // Unmeasured: the server holds nothing between runs.
             await DrainWithDeleteBatchAsync(batching, unbatchedTopic, I4UnbatchedJobs);
         }
 
-        Console.WriteLine(Invariant($"I4 PutBatch of {I4BatchSize} x {BodyBytes} B, {I4PutBatchJobs} jobs, {Concurrency} producers: median {Median(batched):F0} jobs/s"));
+        if (!unbatchedOnly)
+        {
+            Console.WriteLine(Invariant($"I4 PutBatch of {I4BatchSize} x {BodyBytes} B, {I4PutBatchJobs} jobs, {Concurrency} producers: median {Median(batched):F0} jobs/s"));
+        }
+
         Console.WriteLine(Invariant(
-            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms"));
-        Console.WriteLine(Invariant(
-            $"I4 drain {I4PutBatchJobs}, {I4DrainStreams} Reserve streams (prefetch {I4Prefetch}) + DeleteBatch: median {Median(drained):F0} jobs/s"));
+            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms, CPU per put medians: client {Median(cpu.Select(c => c.Client).ToList()):F1} us, server {Median(cpu.Select(c => c.Server).ToList()):F1} us, PostgreSQL {Median(cpu.Select(c => c.Postgres).ToList()):F1} us"));
+        if (!unbatchedOnly)
+        {
+            Console.WriteLine(Invariant(
+                $"I4 drain {I4PutBatchJobs}, {I4DrainStreams} Reserve streams (prefetch {I4Prefetch}) + DeleteBatch: median {Median(drained):F0} jobs/s"));
+        }
+    }
+
+    /// <summary>CPU seconds so far of this process, the server (--server-pid) and PostgreSQL (--postgres-pid); NaN where unknown.</summary>
+    private CpuPerPut SampleCpu() => new(
+        ProcessCpu.Seconds(Environment.ProcessId),
+        _serverPid is { } server ? ProcessCpu.Seconds(server) : double.NaN,
+        _postgresPid is { } postmaster ? ProcessCpu.ClusterSeconds(postmaster) : double.NaN);
+
+    /// <summary>CPU time of the three processes; divided by a count, in microseconds per operation.</summary>
+    private readonly record struct CpuPerPut(double Client, double Server, double Postgres)
+    {
+        public static CpuPerPut operator -(CpuPerPut after, CpuPerPut before) =>
+            new(after.Client - before.Client, after.Server - before.Server, after.Postgres - before.Postgres);
+
+        public static CpuPerPut operator /(CpuPerPut seconds, int count) =>
+            new(seconds.Client * 1e6 / count, seconds.Server * 1e6 / count, seconds.Postgres * 1e6 / count);
+
+        public override string ToString() =>
+            Invariant($"CPU per put: client {Client:F1} us, server {Server:F1} us, PostgreSQL {Postgres:F1} us, total {Client + Server + Postgres:F1} us");
     }
 
     private static async Task<(double JobsPerSecond, double P50, double P99)> EnqueueUnbatchedWithLatencyAsync(ChronoqClient client, string topic)
