@@ -391,16 +391,19 @@ public sealed class PostgresJobStore : IJobStore
 
     private async Task<bool> CommitWithRetriesAsync(CancellationToken deadline)
     {
-        // Only the first attempt may COPY: a retry follows an attempt whose outcome may be unknown
-        // (it may have committed), and only the upsert form can be sent again safely.
-        bool mayCopy = _columns.Inserted.Count >= _options.CopyThreshold;
+        // Only the first attempt writes the new rows as plain inserts (by COPY from CopyThreshold
+        // of them): a retry follows an attempt whose outcome may be unknown (it may have
+        // committed), and only the upsert form can be sent again safely.
+        bool firstAttempt = true;
         await RetryAsync(
             "Commit",
             token =>
             {
-                bool copy = mayCopy;
-                mayCopy = false;
-                return CommitOnceAsync(copy, token);
+                var newRows = !firstAttempt ? NewRows.Upsert
+                    : _columns.Inserted.Count >= _options.CopyThreshold ? NewRows.Copy
+                    : NewRows.Insert;
+                firstAttempt = false;
+                return CommitOnceAsync(newRows, token);
             },
             deadline).ConfigureAwait(false);
         if (_columns.HighWater is long highWater)
@@ -419,16 +422,16 @@ public sealed class PostgresJobStore : IJobStore
     /// With COPY: the same statements minus the new rows, then the new rows by binary COPY, in one
     /// explicit transaction.
     /// </summary>
-    private async Task<bool> CommitOnceAsync(bool copyInserted, CancellationToken cancellationToken)
+    private async Task<bool> CommitOnceAsync(NewRows newRows, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         int backend = connection.ProcessID;
         try
         {
-            if (copyInserted)
+            if (newRows == NewRows.Copy)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (var batch = StatementBatch(connection, includeInserted: false))
+                await using (var batch = StatementBatch(connection, newRows))
                 {
                     // BEGIN travels with this batch, or with the COPY when there is none.
                     if (batch.BatchCommands.Count > 0)
@@ -442,7 +445,7 @@ public sealed class PostgresJobStore : IJobStore
             }
             else
             {
-                await using var batch = StatementBatch(connection, includeInserted: true);
+                await using var batch = StatementBatch(connection, newRows);
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -460,7 +463,7 @@ public sealed class PostgresJobStore : IJobStore
     }
 
     /// <summary>The commit's statements; the new rows among them unless they go by COPY.</summary>
-    private NpgsqlBatch StatementBatch(NpgsqlConnection connection, bool includeInserted)
+    private NpgsqlBatch StatementBatch(NpgsqlConnection connection, NewRows newRows)
     {
         var batch = new NpgsqlBatch(connection);
 
@@ -473,9 +476,9 @@ public sealed class PostgresJobStore : IJobStore
             batch.BatchCommands.Add(delete);
         }
 
-        if (includeInserted && _columns.Inserted.Count > 0)
+        if (newRows != NewRows.Copy && _columns.Inserted.Count > 0)
         {
-            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobs, _columns.Inserted));
+            batch.BatchCommands.Add(UpsertCommand(newRows == NewRows.Insert ? _sql.InsertJobs : _sql.UpsertJobs, _columns.Inserted));
         }
 
         if (_columns.WithBody.Count > 0)
@@ -689,5 +692,18 @@ public sealed class PostgresJobStore : IJobStore
         }
 
         return exporter.Read<string>(type);
+    }
+
+    /// <summary>How one attempt writes the jobs above the committed high-water mark.</summary>
+    private enum NewRows
+    {
+        /// <summary>INSERT from the unnest arrays: no row can exist yet, so no ON CONFLICT.</summary>
+        Insert,
+
+        /// <summary>Binary COPY, cheaper per row but a round trip more.</summary>
+        Copy,
+
+        /// <summary>INSERT ... ON CONFLICT DO UPDATE: safe to send again after an attempt whose outcome is unknown.</summary>
+        Upsert,
     }
 }

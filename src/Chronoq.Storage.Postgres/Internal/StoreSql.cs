@@ -32,11 +32,11 @@ internal sealed class StoreSql
         InsertSchemaVersion = $"INSERT INTO {s}.schema_version (version) VALUES (@version)";
 
         DeleteJobs = $"DELETE FROM {Jobs} WHERE id = ANY($1::bigint[])";
-        UpsertJobs =
+        InsertJobs =
             $"INSERT INTO {Jobs} ({Columns}) " +
             "SELECT u.id, u.topic, u.body, u.priority, u.state, u.ready_at_ms, u.ttr_ms, u.key, u.created_at_ms, u.buried_at_ms, " +
-            $"u.reserves, u.timeouts, u.releases, u.buries, u.kicks, u.headers::jsonb FROM {UnnestArrays} " +
-            $"ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, {UpdateMetadata}";
+            $"u.reserves, u.timeouts, u.releases, u.buries, u.kicks, u.headers::jsonb FROM {UnnestArrays}";
+        UpsertJobs = InsertJobs + $" ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, {UpdateMetadata}";
 
         // For records whose body the store already holds: $3 is sent as an empty array (the body
         // is not re-sent; a multi-array unnest pads it with NULLs) and the stored body is kept. A
@@ -68,6 +68,8 @@ internal sealed class StoreSql
     public string SelectSchemaVersion { get; }
     public string InsertSchemaVersion { get; }
     public string DeleteJobs { get; }
+    /// <summary>New rows only: without ON CONFLICT, PostgreSQL skips the speculative insertion an upsert makes for every row.</summary>
+    public string InsertJobs { get; }
     public string UpsertJobs { get; }
     public string UpsertJobsKeepingBody { get; }
     public string RaiseHighWater { get; }
