@@ -67,7 +67,7 @@ public sealed class PostgresJobStoreOutageTests(PostgresCluster cluster)
     }
 
     [Theory]
-    [InlineData(256)]
+    [InlineData(256)] // the failed first attempt was a plain INSERT; the retry is an upsert
     [InlineData(1)] // the failed first attempt was a COPY; the retry is an upsert
     public async Task CommitAsync_PooledSessionsTerminated_RetriesOnAFreshConnectionAndCommits(int copyThreshold)
     {
@@ -83,7 +83,7 @@ public sealed class PostgresJobStoreOutageTests(PostgresCluster cluster)
     }
 
     [Theory]
-    [InlineData(256)]
+    [InlineData(256)] // the first attempt is a plain INSERT, its retry the upsert
     [InlineData(1)] // the first attempt is the COPY form, its retry the upsert
     public async Task CommitAsync_BackendTerminatedMidCommit_ThrowsUnavailableAndAppliesNothing(int copyThreshold)
     {

@@ -56,7 +56,7 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
     }
 
     [Theory]
-    [InlineData(256)] // the default: these few new jobs go by INSERT ... ON CONFLICT
+    [InlineData(256)] // the default: these few new jobs go by a plain INSERT from the unnest arrays
     [InlineData(1)] // every new job by binary COPY
     public async Task RecoverAsync_AfterCommits_ReturnsEveryFieldOfEveryJob(int copyThreshold)
     {
