@@ -179,7 +179,13 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
     {
         if (Volatile.Read(ref _parked) != 0 && Interlocked.Exchange(ref _parked, 0) != 0)
         {
-            _wake.Release();
+            // Through the thread pool's global queue, behind the callers already runnable: when a
+            // batch returns, its callers' continuations sit in the completing thread's local queue,
+            // and releasing the loop directly would run it next on that thread (local queues are
+            // LIFO), taking the first caller's put alone. Queued globally, the loop starts after
+            // the others have queued theirs: with 32 producers each awaiting its put, batches
+            // fell from ~30 to ~10 puts and durable puts from ~8.7k/s to ~5.2k/s without this.
+            ThreadPool.UnsafeQueueUserWorkItem(static wake => wake.Release(), _wake, preferLocal: false);
         }
     }
 
