@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging;
 // tell client costs from server costs), and measures the client transport against it: unary
 // calls/s and server-streamed messages/s.
 // Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4,I4,I4PUT,RECOVERY] [--runs 3] [--server-pid PID]
-//            [--postgres-pid POSTMASTER_PID] [--metrics-url http://127.0.0.1:PORT/metrics] [--connection-string PG] [--server-dll PATH] [--recover-jobs 1000000] [--w3-jobs 10000] [--w3-prefetch 16]
+//            [--postgres-pid POSTMASTER_PID] [--metrics-url http://127.0.0.1:PORT/metrics] [--connection-string PG] [--server-dll PATH] [--recover-jobs 1000000] [--w3-jobs 10000] [--w3-prefetch 64]
 // runs the standard workloads (StandardWorkloads) through the SDK against a running server;
 // RECOVERY starts and restarts a server of its own (--server-dll) over --connection-string.
 // Or: ... -- beanstalk --address HOST:PORT [--runs 3] [--jobs 50000] runs the same shapes against beanstalkd (Beanstalk/BeanstalkWorkloads).
