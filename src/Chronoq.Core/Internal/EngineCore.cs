@@ -1610,7 +1610,7 @@ internal sealed class EngineCore
     /// </summary>
     private Topic? TopicForJobs(string name)
     {
-        if (_topicsByName.TryGetValue(name, out var topic))
+        if (FindTopic(name) is { } topic)
         {
             return topic.Index < _options.MaxTopics ? topic : null;
         }
@@ -1618,7 +1618,7 @@ internal sealed class EngineCore
         return _topics.Count < _options.MaxTopics ? GetOrCreateTopic(name) : null;
     }
 
-    private Topic GetOrCreateTopic(string name)
+    private Topic? FindTopic(string name)
     {
         // Consecutive commands mostly name the same topic: comparing with the last one found is
         // cheaper than hashing the name for the dictionary.
@@ -1630,12 +1630,21 @@ internal sealed class EngineCore
         if (_topicsByName.TryGetValue(name, out var topic))
         {
             _lastTopic = topic;
-            return topic;
+        }
+
+        return topic;
+    }
+
+    private Topic GetOrCreateTopic(string name)
+    {
+        if (FindTopic(name) is { } found)
+        {
+            return found;
         }
 
         var pauseTimer = _wheel.AllocateAux();
         var delayTimer = _wheel.AllocateAux();
-        topic = new Topic(name, _topics.Count, _table, pauseTimer, delayTimer);
+        var topic = new Topic(name, _topics.Count, _table, pauseTimer, delayTimer);
         while (_auxOwners.Count <= Math.Max(~pauseTimer, ~delayTimer))
         {
             _auxOwners.Add(null);
