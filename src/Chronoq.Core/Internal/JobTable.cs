@@ -3,9 +3,10 @@ namespace Chronoq.Core.Internal;
 /// <summary>
 /// The slab of jobs: structs addressed by int index with a free list, a second slab for
 /// <see cref="JobExtra"/>, side arrays for bodies and ready-at times, and the id index
-/// (<see cref="IdIndex"/>). The slots and side arrays grow in fixed chunks
-/// (<see cref="ChunkedArray{T}"/>), not by doubling, so millions of jobs carry almost no unused
-/// capacity. A job has no timer node of its own: its extra's index numbers its TTR timer in the
+/// (<see cref="IdIndex"/>). Millions of jobs carry little unused capacity: the side arrays grow
+/// in fixed chunks (<see cref="ChunkedArray{T}"/>), and the slots, the hottest array, stay one
+/// array (a chunk table would add a load to every access of the engine's cycle) that grows by an
+/// eighth past a million. A job has no timer node of its own: its extra's index numbers its TTR timer in the
 /// wheel (every reserved job has an extra), and delays run from the topics' delayed heaps.
 /// </summary>
 internal sealed class JobTable
@@ -27,16 +28,16 @@ internal sealed class JobTable
     public JobTable(TimingWheel wheel, int capacity = 16)
     {
         _wheel = wheel;
-        Slots = new ChunkedArray<JobSlot>(capacity);
-        Bodies = new ChunkedArray<byte[]?>(Slots.Capacity);
-        _readyAt = new ChunkedArray<long>(Slots.Capacity);
+        Slots = new JobSlot[Math.Max(capacity, 16)];
+        Bodies = new ChunkedArray<byte[]?>(Slots.Length);
+        _readyAt = new ChunkedArray<long>(Slots.Length);
         Extras = new JobExtra[16];
         _wheel.EnsureJobCapacity(Extras.Length);
     }
 
     private readonly ChunkedArray<long> _readyAt;
 
-    public ChunkedArray<JobSlot> Slots { get; }
+    public JobSlot[] Slots;
 
     /// <summary>
     /// Bodies as whole arrays (8 bytes a job instead of 16 for a ReadOnlyMemory): protobuf hands
@@ -62,11 +63,13 @@ internal sealed class JobTable
         }
         else
         {
-            if (_slotCount == Slots.Capacity)
+            if (_slotCount == Slots.Length)
             {
-                Slots.EnsureCapacity(_slotCount + 1);
-                Bodies.EnsureCapacity(Slots.Capacity);
-                _readyAt.EnsureCapacity(Slots.Capacity);
+                // Doubling up to 1 M slots, then an eighth at a time: at most 4 bytes a job unused.
+                var size = Slots.Length < (1 << 20) ? Slots.Length * 2 : Slots.Length + (Slots.Length / 8);
+                Array.Resize(ref Slots, size);
+                Bodies.EnsureCapacity(size);
+                _readyAt.EnsureCapacity(size);
             }
 
             slot = _slotCount++;

@@ -29,7 +29,7 @@ internal sealed class TimingWheel
     private long[] _bucketExpiration = Array.Empty<long>();
     private readonly PriorityQueue<int, long> _buckets = new();
     private readonly int _dueHead;
-    private readonly ChunkedArray<TimerNode> _jobNodes;
+    private TimerNode[] _jobNodes;
     private TimerNode[] _auxNodes = new TimerNode[64];
     private int _auxCount;
     private int _auxFree = Unlinked;
@@ -45,7 +45,7 @@ internal sealed class TimingWheel
         _wheelSize = wheelSize;
         _bits = int.Log2(wheelSize);
         _mask = wheelSize - 1;
-        _jobNodes = new ChunkedArray<TimerNode>(Math.Max(jobCapacity, 1));
+        _jobNodes = new TimerNode[Math.Max(jobCapacity, 1)];
         UnlinkJobNodesFrom(0);
 
         _dueHead = AllocateHead();
@@ -58,17 +58,22 @@ internal sealed class TimingWheel
     /// <summary>The wheel's clock: the latest time passed to <see cref="Advance"/>.</summary>
     public long CurrentMs => _levelCurrent[0];
 
-    /// <summary>Grows the job nodes (in fixed chunks) so ids below <paramref name="capacity"/> are valid.</summary>
+    /// <summary>Grows the job nodes so ids below <paramref name="capacity"/> are valid.</summary>
     public void EnsureJobCapacity(int capacity)
     {
-        var old = _jobNodes.Capacity;
-        _jobNodes.EnsureCapacity(capacity);
+        if (capacity <= _jobNodes.Length)
+        {
+            return;
+        }
+
+        var old = _jobNodes.Length;
+        Array.Resize(ref _jobNodes, Math.Max(capacity, old * 2));
         UnlinkJobNodesFrom(old);
     }
 
     private void UnlinkJobNodesFrom(int first)
     {
-        for (var i = first; i < _jobNodes.Capacity; i++)
+        for (var i = first; i < _jobNodes.Length; i++)
         {
             _jobNodes[i].Next = Unlinked;
             _jobNodes[i].Prev = Unlinked;
