@@ -37,6 +37,10 @@ internal sealed class IdIndex
     private int _pageCount;
     private readonly Dictionary<ulong, int> _sparse = new();
 
+    // The last page that went, all zero, for the next new page: a steady stream of puts and
+    // deletes then allocates nothing.
+    private int[]? _sparePage;
+
     /// <summary>Ids indexed.</summary>
     public int Count { get; private set; }
 
@@ -121,7 +125,8 @@ internal sealed class IdIndex
         var previousNewest = _newestPage;
         _newestPage = Math.Max(_newestPage, pageNumber);
         var position = MakeRoom(pageNumber);
-        _pages[position] = new int[PageSize];
+        _pages[position] = _sparePage ?? new int[PageSize];
+        _sparePage = null;
         _live[position] = 0;
         _pageCount++;
 
@@ -196,14 +201,17 @@ internal sealed class IdIndex
             if (page[i] != 0)
             {
                 _sparse.Add(firstId + (ulong)i, page[i] - 1);
+                page[i] = 0;
             }
         }
 
         DropPage(position);
     }
 
+    /// <summary>Lets a page go; every entry must be 0.</summary>
     private void DropPage(long position)
     {
+        _sparePage = _pages[position];
         _pages[position] = null;
         _live[position] = 0;
         _pageCount--;

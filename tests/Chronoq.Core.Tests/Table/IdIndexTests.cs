@@ -53,6 +53,31 @@ public sealed class IdIndexTests
     }
 
     [Fact]
+    public void SteadyPutsAndDeletes_AllocateNothing()
+    {
+        var index = new IdIndex();
+        ulong next = 1;
+        void Churn(int count)
+        {
+            for (var i = 0; i < count; i++, next++)
+            {
+                index.Add(next, (int)(next % 512));
+                if (next > 256)
+                {
+                    index.Remove(next - 256, (int)((next - 256) % 512));
+                }
+            }
+        }
+
+        Churn(4 * IdIndex.PageSize); // warm-up: the page table and the spare page exist
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Churn(50 * IdIndex.PageSize);
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(256, index.Count);
+    }
+
+    [Fact]
     public void DensePages_StayPages_FourBytesAnId()
     {
         var index = new IdIndex();
