@@ -46,6 +46,9 @@ internal sealed class EngineCommand :
     public EngineCommand? Target;
     public short TargetVersion;
 
+    /// <summary>The link to the next command while in the engine's <see cref="CommandQueue"/>.</summary>
+    public EngineCommand? Next;
+
     /// <summary>Counted in the engine's queue bound (<see cref="EngineOptions.MaxQueuedCommands"/>) until the loop takes it.</summary>
     public bool Admitted;
 

@@ -27,19 +27,27 @@ internal sealed class EngineCore
     private readonly TimeProvider _time;
     private readonly bool _durable;
 
-    // The memory store's commit cannot fail, so no before-images are needed for a rollback (they
-    // copy two structs per touched job); puts still log their undo entry for PutBatch's all-or-nothing.
+    // The memory store's commit cannot fail, so no undo log is kept for a rollback (before-images
+    // copy two structs per touched job); only PutBatch's puts log theirs, for its all-or-nothing.
     private readonly bool _commitCanFail;
 
-    // The command queue: many writers, the loop the only reader. Lock-free (a channel takes a lock
-    // per write). _closed refuses new commands once stopping; see TryWrite for the race with the end.
-    private readonly ConcurrentQueue<EngineCommand> _queue = new();
+    // The command queue: many writers, the loop the only reader, lock-free (a channel takes a lock
+    // per write). _closed refuses new commands once stopping; see TryWrite for the race with the
+    // end, after which readers take turns through _drainLock.
+    private readonly CommandQueue _queue = new();
+    private readonly Lock _drainLock = new();
     private int _closed;
+
+    // 1 while _tick is in the queue: a command may be queued only once at a time.
+    private int _tickQueued;
 
     // Lock-free: callers rent and return on every call, from any thread. A queue, not a stack: a
     // ConcurrentStack allocates a node per push, the queue reuses its ring once it is large enough.
     private readonly ConcurrentQueue<EngineCommand> _pool = new();
     private readonly EngineCommand _tick;
+
+    // The tick the loop runs itself when its timed sleep ends; never queued, unlike _tick.
+    private readonly EngineCommand _timersDue;
     private readonly TimingWheel _wheel;
     private readonly JobTable _table;
     private readonly List<Topic> _topics = new();
@@ -111,6 +119,7 @@ internal sealed class EngineCore
         // through IsDurable, not the store's type, so a wrapper around the memory store counts too.
         _commitCanFail = _durable;
         _tick = new EngineCommand(false) { Kind = CommandKind.Tick };
+        _timersDue = new EngineCommand(false) { Kind = CommandKind.Tick };
         _nowMs = NowMs();
         _startMs = _nowMs;
         _wheel = new TimingWheel(_nowMs);
@@ -297,7 +306,13 @@ internal sealed class EngineCore
     /// <summary>Posts without completion tracking (stream close from a finaliser path, cancellation).</summary>
     public bool TryPostOneWay(EngineCommand command) => TryWrite(command);
 
-    private void PostTick() => TryPostOneWay(_tick);
+    private void PostTick()
+    {
+        if (Interlocked.Exchange(ref _tickQueued, 1) == 0)
+        {
+            TryPostOneWay(_tick);
+        }
+    }
 
     /// <summary>
     /// Queues the command and wakes a sleeping loop; false once the engine is stopping. A writer
@@ -313,7 +328,7 @@ internal sealed class EngineCore
             return false;
         }
 
-        _queue.Enqueue(command);
+        _queue.Push(command);
         WakeIfSleeping();
         if (_stopped)
         {
@@ -323,11 +338,11 @@ internal sealed class EngineCore
         return true;
     }
 
-    // The fence orders the queue write before the flag read; the engine sets _sleeping before its
-    // last look at the queue, so either it sees the command or this writer sees it asleep and wakes it.
+    // The push's compare-exchange (or StopAsync's exchange) is a full fence before the flag read;
+    // the engine sets _sleeping before its last look at the queue, so either it sees the command or
+    // this writer sees it asleep and wakes it.
     private void WakeIfSleeping()
     {
-        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref _sleeping) != 0 && Interlocked.CompareExchange(ref _sleeping, 0, 1) == 1)
         {
             _wake.Release();
@@ -346,7 +361,7 @@ internal sealed class EngineCore
         {
             while (true)
             {
-                if (!_queue.TryDequeue(out var first))
+                if (!_queue.TryTake(out var first))
                 {
                     if (!Sleep(out var timersDue))
                     {
@@ -358,7 +373,7 @@ internal sealed class EngineCore
                         continue;
                     }
 
-                    first = _tick;
+                    first = _timersDue;
                 }
 
                 RunTurn(first);
@@ -414,7 +429,7 @@ internal sealed class EngineCore
     /// </summary>
     internal bool TryRunTurn()
     {
-        if (!_queue.TryDequeue(out var first))
+        if (!_queue.TryTake(out var first))
         {
             return false;
         }
@@ -452,7 +467,7 @@ internal sealed class EngineCore
                 _deferred.Add(command);
             }
 
-            if (++count >= _options.MaxCommandsPerBatch || !_queue.TryDequeue(out command!))
+            if (++count >= _options.MaxCommandsPerBatch || !_queue.TryTake(out command!))
             {
                 break;
             }
@@ -625,25 +640,28 @@ internal sealed class EngineCore
     private void AnswerQueuedUnavailable()
     {
         var unavailable = EngineStatus.Unavailable("the engine is shutting down");
-        while (_queue.TryDequeue(out var command))
+        lock (_drainLock)
         {
-            if (command.Admitted)
+            while (_queue.TryTake(out var command))
             {
-                command.Admitted = false;
-                Interlocked.Decrement(ref _queued);
-            }
+                if (command.Admitted)
+                {
+                    command.Admitted = false;
+                    Interlocked.Decrement(ref _queued);
+                }
 
-            if (command.Kind is CommandKind.Tick or CommandKind.CancelReserveOne)
-            {
-                continue;
-            }
+                if (command.Kind is CommandKind.Tick or CommandKind.CancelReserveOne)
+                {
+                    continue;
+                }
 
-            if (command.Kind == CommandKind.CloseStream)
-            {
-                command.Stream!.Events.Writer.TryComplete();
-            }
+                if (command.Kind == CommandKind.CloseStream)
+                {
+                    command.Stream!.Events.Writer.TryComplete();
+                }
 
-            command.Complete(unavailable);
+                command.Complete(unavailable);
+            }
         }
     }
 
@@ -1052,7 +1070,11 @@ internal sealed class EngineCore
         }
     }
 
-    private EngineStatus Put(in JobSpec spec, out PutResult result)
+    /// <summary>
+    /// Puts one job. <paramref name="inBatch"/>: part of a PutBatch, which undoes its own puts when a
+    /// later one fails, so each is logged even when the commit cannot fail (a lone put is not).
+    /// </summary>
+    private EngineStatus Put(in JobSpec spec, out PutResult result, bool inBatch = false)
     {
         result = default;
         var readyAt = _nowMs;
@@ -1096,7 +1118,12 @@ internal sealed class EngineCore
             _touched.Add(slot);
         }
 
-        _undo.Add(new UndoEntry { Slot = slot, Created = true });
+        var logUndo = _commitCanFail || inBatch;
+        if (logUndo)
+        {
+            _undo.Add(new UndoEntry { Slot = slot, Created = true });
+        }
+
         ref var job = ref _table.Slots[slot];
         job.Topic = topic.Index;
         job.Priority = spec.Priority;
@@ -1119,7 +1146,11 @@ internal sealed class EngineCore
         Attach(slot);
         topic.TotalPuts++;
         _totalPuts++;
-        _batchPutTopics.Add(topic.Index);
+        if (logUndo)
+        {
+            _batchPutTopics.Add(topic.Index);
+        }
+
         Persist(slot, withBody: true);
         _bodies.Track(slot, job.State);
         result = new PutResult(id, true);
@@ -1138,7 +1169,7 @@ internal sealed class EngineCore
         var output = new PutResult[specs.Count];
         for (var i = 0; i < specs.Count; i++)
         {
-            var status = Put(specs[i], out output[i]);
+            var status = Put(specs[i], out output[i], inBatch: true);
             if (!status.IsOk)
             {
                 // All-or-nothing: validation ran before, so this is only a run_at bound; undo this command's puts.
@@ -1274,7 +1305,11 @@ internal sealed class EngineCore
         _pendingFree.Add(slot);
         topic.TotalDeletes++;
         _totalDeletes++;
-        _batchDeleteTopics.Add(topic.Index);
+        if (_commitCanFail)
+        {
+            _batchDeleteTopics.Add(topic.Index);
+        }
+
         if (_durable)
         {
             _batch.Mutations.Add(JobMutation.Delete(job.Id));
@@ -1375,6 +1410,11 @@ internal sealed class EngineCore
         switch (command.Kind)
         {
             case CommandKind.Tick:
+                if (ReferenceEquals(command, _tick))
+                {
+                    Volatile.Write(ref _tickQueued, 0); // taken from the queue: it may be queued again
+                }
+
                 // The one-shot timer is spent once it fired. It may fire a hair before the wall-clock
                 // millisecond it was armed for (timers run on the monotonic clock); forget it so
                 // ArmTimer re-arms even when the next expiration is the same one.
