@@ -107,9 +107,13 @@ public class EngineCeilingBenchmarks
 
     public long TurnCpuNs { get; set; }
 
+    /// <summary>Bytes allocated inside the turns (with <see cref="MeasureTurns"/>): the engine's own share.</summary>
+    public long TurnAllocatedBytes { get; set; }
+
     private void Turn()
     {
         var start = MeasureTurns ? ThreadCpuClock.NowNs() : 0;
+        var allocated = MeasureTurns ? GC.GetAllocatedBytesForCurrentThread() : 0;
         while (_core.TryRunTurn())
         {
         }
@@ -117,6 +121,7 @@ public class EngineCeilingBenchmarks
         if (MeasureTurns)
         {
             TurnCpuNs += ThreadCpuClock.NowNs() - start;
+            TurnAllocatedBytes += GC.GetAllocatedBytesForCurrentThread() - allocated;
         }
     }
 }

@@ -37,6 +37,7 @@ public static class EngineCpuRun
         var turns = new List<double>();
         var wall = new List<double>();
         bench.MeasureTurns = true;
+        bench.TurnAllocatedBytes = 0;
         var allocated0 = GC.GetAllocatedBytesForCurrentThread(); // callers and turns all run on this thread
         for (var run = 0; run < 7; run++)
         {
@@ -61,7 +62,7 @@ public static class EngineCpuRun
         var cpuMedian = cpu[cpu.Count / 2];
         var turnMedian = turns[turns.Count / 2];
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"in-flight {inFlight}: per cycle CPU median {cpuMedian:F0} ns (min {cpu[0]:F0}, max {cpu[^1]:F0}) = {1e9 / cpuMedian / 1e6:F2} M cycles/s with the callers' side; engine turns alone {turnMedian:F0} ns (min {turns[0]:F0}, max {turns[^1]:F0}) = {1e9 / turnMedian / 1e6:F2} M cycles/s; wall median {wall[wall.Count / 2]:F0} ns; allocated {allocatedPerCycle:F2} B per cycle"));
+            $"in-flight {inFlight}: per cycle CPU median {cpuMedian:F0} ns (min {cpu[0]:F0}, max {cpu[^1]:F0}) = {1e9 / cpuMedian / 1e6:F2} M cycles/s with the callers' side; engine turns alone {turnMedian:F0} ns (min {turns[0]:F0}, max {turns[^1]:F0}) = {1e9 / turnMedian / 1e6:F2} M cycles/s; wall median {wall[wall.Count / 2]:F0} ns; allocated {allocatedPerCycle:F2} B per cycle, {bench.TurnAllocatedBytes / (7.0 * 4 * cyclesPerCall):F2} B of it in the turns"));
     }
 
     private static void RunEndToEnd(string[] args)

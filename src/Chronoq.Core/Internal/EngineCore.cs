@@ -1775,9 +1775,12 @@ internal sealed class EngineCore
     private void Watch(Waiter waiter, IReadOnlyList<string> topicNames)
     {
         waiter.Topics.Clear();
-        foreach (var name in topicNames)
+
+        // Indexed, not foreach: enumerating an IReadOnlyList allocates an enumerator (32 B for an
+        // array) unless the JIT happens to devirtualize it, and this runs for every ReserveOne.
+        for (var i = 0; i < topicNames.Count; i++)
         {
-            var topic = GetOrCreateTopic(name);
+            var topic = GetOrCreateTopic(topicNames[i]);
             if (!waiter.Topics.Contains(topic))
             {
                 waiter.Topics.Add(topic);
