@@ -208,7 +208,7 @@ internal sealed class StandardWorkloads
         }
 
         Console.WriteLine(Invariant(
-            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms, CPU per put medians: client {Median(cpu.Select(c => c.Client).ToList()):F1} us, server {Median(cpu.Select(c => c.Server).ToList()):F1} us, PostgreSQL {Median(cpu.Select(c => c.Postgres).ToList()):F1} us"));
+            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms, CPU per put medians: {new CpuPerPut(Median(cpu.Select(c => c.Client).ToList()), Median(cpu.Select(c => c.Server).ToList()), Median(cpu.Select(c => c.Postgres).ToList())).Describe()}"));
         if (!unbatchedOnly)
         {
             Console.WriteLine(Invariant(
@@ -231,8 +231,13 @@ internal sealed class StandardWorkloads
         public static CpuPerPut operator /(CpuPerPut seconds, int count) =>
             new(seconds.Client * 1e6 / count, seconds.Server * 1e6 / count, seconds.Postgres * 1e6 / count);
 
-        public override string ToString() =>
-            Invariant($"CPU per put: client {Client:F1} us, server {Server:F1} us, PostgreSQL {Postgres:F1} us, total {Client + Server + Postgres:F1} us");
+        public override string ToString() => $"CPU per put: {Describe()}";
+
+        /// <summary>The three figures and their total; a process not given by pid reads "not measured".</summary>
+        public string Describe() =>
+            $"client {Micros(Client)}, server {Micros(Server)}, PostgreSQL {Micros(Postgres)}, total {Micros(Client + Server + Postgres)}";
+
+        private static string Micros(double value) => double.IsNaN(value) ? "not measured" : Invariant($"{value:F1} us");
     }
 
     private static async Task<(double JobsPerSecond, double P50, double P99)> EnqueueUnbatchedWithLatencyAsync(ChronoqClient client, string topic)
