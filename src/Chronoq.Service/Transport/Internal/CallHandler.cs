@@ -62,9 +62,16 @@ internal abstract class CallHandler(string path, GrpcCallSettings settings)
         {
             (code, detail) = (exception.StatusCode, exception.Detail);
         }
-        catch (OperationCanceledException) when (call.DeadlineExceeded)
+        catch (OperationCanceledException) when (call.CancellationToken.IsCancellationRequested)
         {
-            GrpcServerLog.DeadlineExceeded(Settings.Logger, Path);
+            // The deadline or the client's abort (which cancels the same token) ended the call. The
+            // filter does not tell them apart: a server stopping can abort the request between the
+            // first filter above and this one, and an abort is reported just below instead.
+            if (!httpContext.RequestAborted.IsCancellationRequested)
+            {
+                GrpcServerLog.DeadlineExceeded(Settings.Logger, Path);
+            }
+
             (code, detail) = (StatusCode.DeadlineExceeded, "Deadline Exceeded");
         }
         catch (Exception exception)
