@@ -38,9 +38,12 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
     private Task _run = Task.CompletedTask;
     private long _received;
 
-    // Jobs taken from the stream whose handling (acknowledgement included) has not finished: a
-    // counter rather than a set of tasks, which cost a lock and a continuation per job.
-    private int _running;
+    // Jobs taken from the stream whose handling (acknowledgement included) has not finished, plus
+    // one for the consume loop itself until it has stopped for good: a counter rather than a set of
+    // tasks, which cost a lock and a continuation per job. Counting the loop means the count can
+    // reach zero only once no handler can start any more (a loop that took a job just as the last
+    // running handler finished would otherwise start it after shutdown had stopped waiting).
+    private int _running = 1;
 
     public ChronoqWorker(ChronoqClient client, IServiceScopeFactory scopes, string topic, JsonTypeInfo<T> typeInfo, ChronoqWorkerOptions options, ILogger logger)
     {
@@ -180,18 +183,21 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
 
     private async Task DrainAsync(ReserveStream stream)
     {
-        var running = Volatile.Read(ref _running);
+        var running = Volatile.Read(ref _running) - 1; // less the consume loop's own unit
         SdkLog.WorkerStopping(_logger, _topic, running, Math.Max(0, stream.Held.Count - running));
         await WaitForHandlersAsync().ConfigureAwait(false);
 
         // The caller closes the stream next, which returns whatever it still holds to READY.
     }
 
-    /// <summary>Waits, within the shutdown timeout, for the running handlers; called once stopping.</summary>
+    /// <summary>
+    /// Waits, within the shutdown timeout, for the running handlers; called exactly once, when the
+    /// consume loop has stopped for good, and gives up the loop's unit of the count.
+    /// </summary>
     private async Task WaitForHandlersAsync()
     {
-        // A handler that finishes after this read sees the stop and completes _handlersDone.
-        if (Volatile.Read(ref _running) == 0)
+        // Zero here: nothing runs. Otherwise the handler that takes the count to zero completes _handlersDone.
+        if (Interlocked.Decrement(ref _running) == 0)
         {
             return;
         }
@@ -254,9 +260,8 @@ internal sealed class ChronoqWorker<THandler, T> : IHostedService, IAsyncDisposa
         }
         finally
         {
-            // Read the stop after leaving the count: either this sees it, or WaitForHandlersAsync,
-            // which runs after the stop, sees the count at zero.
-            if (Interlocked.Decrement(ref _running) == 0 && _stopping.IsCancellationRequested)
+            // Zero only after the consume loop gave up its unit: no handler can start any more.
+            if (Interlocked.Decrement(ref _running) == 0)
             {
                 _handlersDone.TrySetResult();
             }
