@@ -7,7 +7,7 @@ namespace Chronoq.Core;
 /// The Chronoq engine: every operation of the chronoq.v1.Chronoq service in domain types. Inputs are
 /// validated here with messages naming the proto fields; expected outcomes (not found, wrong state,
 /// timed out) come back as <see cref="EngineStatus"/> values, never as exceptions. Thread-safe: all
-/// state lives on one engine thread, which callers reach through a command channel; changes are
+/// state lives on one engine thread, which callers reach through a lock-free command queue; changes are
 /// answered only after the store committed them, and a failed commit answers UNAVAILABLE with
 /// memory rolled back. Create with <see cref="StartAsync"/>; stop with <see cref="DisposeAsync"/>.
 /// </summary>

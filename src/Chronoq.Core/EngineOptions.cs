@@ -33,7 +33,8 @@ public sealed record EngineOptions
     /// <c>topic</c>. Default and upper bound 65,536: a job keeps its topic's index in 16 bits of its
     /// 32-byte slot. Topics are never forgotten while the server runs, so this counts every topic
     /// the server has seen (put into, reserved from or paused); reserves and pauses may name topics
-    /// past it, which then cannot hold jobs. Recovery restores jobs whatever the setting.
+    /// past it, which then cannot hold jobs. Recovery restores jobs whatever the setting, up to
+    /// 65,536 topics (a store holding jobs in more fails the start with a message saying so).
     /// </summary>
     public int MaxTopics { get; init; } = Internal.JobSlot.MaxTopics;
 

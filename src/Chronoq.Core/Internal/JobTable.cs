@@ -179,6 +179,9 @@ internal sealed class JobTable
     /// <summary>The slot of a live job with this id, or -1.</summary>
     public int Find(ulong id) => _index.Find(id);
 
+    /// <summary>Ids the index keeps in its dictionary rather than a page (for tests).</summary>
+    internal int IdsOutsidePages => _index.SparseCount;
+
     /// <summary>Removes the job's id from the index (the slot stays allocated).</summary>
     public void IndexRemove(int slot) => _index.Remove(Slots[slot].Id, slot);
 
