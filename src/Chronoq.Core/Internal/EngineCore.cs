@@ -100,6 +100,8 @@ internal sealed class EngineCore
     // Admitted commands pushed onto the command queue and not yet taken by the loop (the queue bound).
     private int _queued;
 
+    private static readonly EngineStatus ShuttingDown = EngineStatus.Unavailable("the engine is shutting down");
+
     // 1 while the engine thread is about to block: only then does a writer pay for a wake-up
     // (one CAS decides which writer signals), so a busy engine is never signalled per command.
     private int _sleeping;
@@ -327,13 +329,18 @@ internal sealed class EngineCore
 
         if (!TryWrite(command))
         {
-            if (command.Admitted)
-            {
-                command.Admitted = false;
-                Interlocked.Decrement(ref _queued);
-            }
+            Unadmit(command);
+            command.Complete(ShuttingDown);
+        }
+    }
 
-            command.Complete(EngineStatus.Unavailable("the engine is shutting down"));
+    /// <summary>Gives back a command's place under the queue bound when it leaves without a turn taking it.</summary>
+    private void Unadmit(EngineCommand command)
+    {
+        if (command.Admitted)
+        {
+            command.Admitted = false;
+            Interlocked.Decrement(ref _queued);
         }
     }
 
@@ -651,7 +658,7 @@ internal sealed class EngineCore
         FlushAnswers();
         _timer?.Dispose();
         AnswerQueuedUnavailable();
-        var unavailable = EngineStatus.Unavailable("the engine is shutting down");
+        var unavailable = ShuttingDown;
         foreach (var waiter in _waiters)
         {
             switch (waiter)
@@ -673,17 +680,12 @@ internal sealed class EngineCore
     /// <summary>Answers every queued command UNAVAILABLE; run by the stopped loop and by a writer that raced with its end.</summary>
     private void AnswerQueuedUnavailable()
     {
-        var unavailable = EngineStatus.Unavailable("the engine is shutting down");
+        var unavailable = ShuttingDown;
         lock (_drainLock)
         {
             while (_queue.TryTake(out var command))
             {
-                if (command.Admitted)
-                {
-                    command.Admitted = false;
-                    Interlocked.Decrement(ref _queued);
-                }
-
+                Unadmit(command);
                 if (command.Kind is CommandKind.Tick or CommandKind.CancelReserveOne)
                 {
                     continue;
@@ -862,7 +864,8 @@ internal sealed class EngineCore
         }
     }
 
-    private int AllocateTimer(object owner)
+    /// <summary>A wheel timer outside the job slab, fired to <paramref name="owner"/> (set later when the owner needs the id to exist).</summary>
+    private int AllocateTimer(object? owner)
     {
         var id = _wheel.AllocateAux();
         while (_auxOwners.Count <= ~id)
@@ -1716,14 +1719,9 @@ internal sealed class EngineCore
             return found;
         }
 
-        var pauseTimer = _wheel.AllocateAux();
-        var delayTimer = _wheel.AllocateAux();
+        var pauseTimer = AllocateTimer(null);
+        var delayTimer = AllocateTimer(null);
         var topic = new Topic(name, _topics.Count, _table, pauseTimer, delayTimer);
-        while (_auxOwners.Count <= Math.Max(~pauseTimer, ~delayTimer))
-        {
-            _auxOwners.Add(null);
-        }
-
         _auxOwners[~pauseTimer] = topic;
         _auxOwners[~delayTimer] = topic;
         _topics.Add(topic);
