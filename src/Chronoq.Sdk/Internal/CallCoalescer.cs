@@ -144,7 +144,9 @@ internal abstract class CallCoalescer<TRequest, TResult> : IAsyncDisposable
 
             if (Volatile.Read(ref _closed) != 0)
             {
-                throw new ObjectDisposedException(GetType().Name, "The client is disposed.");
+                // Failed through the call, not thrown past it: that also drops its cancellation registration.
+                pending.Fail(new ObjectDisposedException(GetType().Name, "The client is disposed."));
+                return await pending.Task.ConfigureAwait(false);
             }
 
             await roomFreed.WaitAsync(cancellationToken).ConfigureAwait(false);
