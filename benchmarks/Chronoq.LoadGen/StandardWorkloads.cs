@@ -175,6 +175,7 @@ internal sealed class StandardWorkloads
         var p99 = new List<double>();
         var drained = new List<double>();
         var cpu = new List<CpuPerPut>();
+        var allocated = new List<double>();
         for (var run = 0; run <= _runs; run++)
         {
             var topic = NextTopic();
@@ -182,12 +183,17 @@ internal sealed class StandardWorkloads
             var unbatchedTopic = NextTopic();
             var before = SampleCpu();
             var commitsBefore = await CommitTotals.ReadAsync(_metricsUrl);
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
             var (u, ackP50, ackP99) = await EnqueueUnbatchedWithLatencyAsync(unary, unbatchedTopic);
             var perPut = (SampleCpu() - before) / I4UnbatchedJobs;
+
+            // The client's managed allocations a put: its request message, the SDK's call and the
+            // latency array (8 B a put) included; what the garbage collector then has to pay for.
+            var allocatedPerPut = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)I4UnbatchedJobs;
             var commits = (await CommitTotals.ReadAsync(_metricsUrl)) - commitsBefore;
             var d = unbatchedOnly ? double.NaN : await DrainWithDeleteBatchAsync(batching, topic, I4PutBatchJobs);
             Console.WriteLine(Invariant(
-                $"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms, {perPut}, {commits.Describe(I4UnbatchedJobs / u)}; drain {d:F0} jobs/s"));
+                $"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms, {perPut}, client allocates {allocatedPerPut:F0} B a put, {commits.Describe(I4UnbatchedJobs / u)}; drain {d:F0} jobs/s"));
             if (run > 0)
             {
                 batched.Add(b);
@@ -196,6 +202,7 @@ internal sealed class StandardWorkloads
                 p99.Add(ackP99);
                 drained.Add(d);
                 cpu.Add(perPut);
+                allocated.Add(allocatedPerPut);
             }
 
             // Unmeasured: the server holds nothing between runs.
@@ -208,7 +215,7 @@ internal sealed class StandardWorkloads
         }
 
         Console.WriteLine(Invariant(
-            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms, CPU per put medians: {new CpuPerPut(Median(cpu.Select(c => c.Client).ToList()), Median(cpu.Select(c => c.Server).ToList()), Median(cpu.Select(c => c.Postgres).ToList())).Describe()}"));
+            $"I4 unbatched Put, {I4UnbatchedJobs} jobs, {I4UnbatchedCallers} concurrent callers: median {Median(unbatched):F0} jobs/s, ack latency median of runs p50 {Median(p50):F2} ms, p99 {Median(p99):F2} ms, CPU per put medians: {new CpuPerPut(Median(cpu.Select(c => c.Client).ToList()), Median(cpu.Select(c => c.Server).ToList()), Median(cpu.Select(c => c.Postgres).ToList())).Describe()}, client allocates {Median(allocated):F0} B a put"));
         if (!unbatchedOnly)
         {
             Console.WriteLine(Invariant(
