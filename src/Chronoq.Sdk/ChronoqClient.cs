@@ -254,7 +254,7 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
             request.Priority = value;
         }
 
-        return InvokeAsync(ChronoqMethods.Release, request, idempotent: false, cancellationToken);
+        return InvokeAsync(ChronoqMethods.Release, request, idempotent: false, cancellationToken).AsTask();
     }
 
     /// <summary>Moves a reserved job to BURIED; keeps its priority unless <paramref name="priority"/> is given.</summary>
@@ -266,7 +266,7 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
             request.Priority = value;
         }
 
-        return InvokeAsync(ChronoqMethods.Bury, request, idempotent: false, cancellationToken);
+        return InvokeAsync(ChronoqMethods.Bury, request, idempotent: false, cancellationToken).AsTask();
     }
 
     /// <summary>Restarts a reserved job's TTR; returns the new deadline.</summary>
@@ -285,7 +285,7 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
 
     /// <summary>Moves one BURIED or DELAYED job to READY; FAILED_PRECONDITION for a READY or RESERVED job.</summary>
     public Task KickJobAsync(ulong id, CancellationToken cancellationToken = default) =>
-        InvokeAsync(ChronoqMethods.KickJob, new KickJobRequest { Id = id }, idempotent: false, cancellationToken);
+        InvokeAsync(ChronoqMethods.KickJob, new KickJobRequest { Id = id }, idempotent: false, cancellationToken).AsTask();
 
     /// <summary>The job with its state and counters; null when no job has <paramref name="id"/>.</summary>
     public async Task<Job?> PeekAsync(ulong id, CancellationToken cancellationToken = default)
@@ -317,7 +317,7 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
 
     /// <summary>The counters of one topic (zeros for a topic with no jobs).</summary>
     public Task<TopicStats> GetTopicStatsAsync(string topic, CancellationToken cancellationToken = default) =>
-        InvokeAsync(ChronoqMethods.GetTopicStats, new GetTopicStatsRequest { Topic = topic }, idempotent: true, cancellationToken);
+        InvokeAsync(ChronoqMethods.GetTopicStats, new GetTopicStatsRequest { Topic = topic }, idempotent: true, cancellationToken).AsTask();
 
     /// <summary>The counters of every known topic.</summary>
     public async Task<IReadOnlyList<TopicStats>> ListTopicsAsync(CancellationToken cancellationToken = default)
@@ -328,11 +328,11 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
 
     /// <summary>Server-wide counters, version and storage kind.</summary>
     public Task<ServerStats> GetServerStatsAsync(CancellationToken cancellationToken = default) =>
-        InvokeAsync(ChronoqMethods.GetServerStats, new GetServerStatsRequest(), idempotent: true, cancellationToken);
+        InvokeAsync(ChronoqMethods.GetServerStats, new GetServerStatsRequest(), idempotent: true, cancellationToken).AsTask();
 
     /// <summary>No job of <paramref name="topic"/> is reserved for <paramref name="duration"/>; zero ends a pause at once.</summary>
     public Task PauseTopicAsync(string topic, TimeSpan duration, CancellationToken cancellationToken = default) =>
-        InvokeAsync(ChronoqMethods.PauseTopic, new PauseTopicRequest { Topic = topic, Duration = Duration.FromTimeSpan(duration) }, idempotent: true, cancellationToken);
+        InvokeAsync(ChronoqMethods.PauseTopic, new PauseTopicRequest { Topic = topic, Duration = Duration.FromTimeSpan(duration) }, idempotent: true, cancellationToken).AsTask();
 
     /// <summary>Sends the puts and deletes still queued, then closes the connections.</summary>
     public async ValueTask DisposeAsync()
@@ -430,9 +430,11 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
     /// <summary>
     /// One unary call with the default deadline (covering every try), retried on UNAVAILABLE with
     /// backoff when <paramref name="idempotent"/>; a cancelled token surfaces as
-    /// <see cref="OperationCanceledException"/>.
+    /// <see cref="OperationCanceledException"/>. Await it exactly once: its state machine comes
+    /// from a pool rather than being allocated per call.
     /// </summary>
-    internal async Task<TResponse> InvokeAsync<TRequest, TResponse>(
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<TResponse> InvokeAsync<TRequest, TResponse>(
         RpcMethod<TRequest, TResponse> method,
         TRequest request,
         bool idempotent,
@@ -452,7 +454,7 @@ public sealed class ChronoqClient : IAsyncDisposable, IDisposable
         {
             try
             {
-                return await Channel.UnaryAsync(method, request, callOptions).ConfigureAwait(false);
+                return await Channel.CallUnaryAsync(method, request, callOptions).ConfigureAwait(false);
             }
             catch (RpcException exception) when (exception.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
             {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Chronoq.Sdk.Transport.Internal;
 using Google.Protobuf;
 
@@ -64,12 +65,22 @@ public sealed class ChronoqChannel : IDisposable
     /// but OK, including a deadline (DEADLINE_EXCEEDED), a cancellation (CANCELLED) and an
     /// unreachable server (UNAVAILABLE).
     /// </summary>
-    public async Task<TResponse> UnaryAsync<TRequest, TResponse>(RpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options = default)
+    public Task<TResponse> UnaryAsync<TRequest, TResponse>(RpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options = default)
+        where TRequest : class, IMessage<TRequest>
+        where TResponse : class, IMessage<TResponse> =>
+        CallUnaryAsync(method, request, options).AsTask();
+
+    /// <summary>
+    /// <see cref="UnaryAsync"/> for the SDK's own calls, which await it exactly once: its state
+    /// machine comes from a pool instead of being allocated per call.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    internal async ValueTask<TResponse> CallUnaryAsync<TRequest, TResponse>(RpcMethod<TRequest, TResponse> method, TRequest request, CallOptions options)
         where TRequest : class, IMessage<TRequest>
         where TResponse : class, IMessage<TResponse>
     {
         CheckCall(method, request, RpcMethodType.Unary);
-        using var call = new GrpcCall<TResponse>(this, method.FullName, method.ResponseParser, options, alwaysCancellable: false);
+        using var call = new GrpcCall<TResponse>(this, method.FullName, method.ResponseParser, options, streaming: false);
         await call.StartAsync(request).ConfigureAwait(false);
         var response = await call.ReadNextAsync().ConfigureAwait(false)
             ?? throw call.Fail(new RpcStatus(Chronoq.Protocol.Grpc.StatusCode.Internal, "The server ended a unary call OK without sending a response message."));
@@ -90,7 +101,7 @@ public sealed class ChronoqChannel : IDisposable
         where TResponse : class, IMessage<TResponse>
     {
         CheckCall(method, request, RpcMethodType.ServerStreaming);
-        var call = new GrpcCall<TResponse>(this, method.FullName, method.ResponseParser, options, alwaysCancellable: true);
+        var call = new GrpcCall<TResponse>(this, method.FullName, method.ResponseParser, options, streaming: true);
         return new ServerStreamingCall<TResponse>(call, request);
     }
 

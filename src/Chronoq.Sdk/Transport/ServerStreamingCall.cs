@@ -22,7 +22,7 @@ public sealed class ServerStreamingCall<TResponse> : IDisposable, IAsyncDisposab
     internal ServerStreamingCall(GrpcCall<TResponse> call, IMessage request)
     {
         _call = call;
-        _started = call.StartAsync(request);
+        _started = call.StartAsync(request).AsTask();
     }
 
     /// <summary>The message the last successful <see cref="MoveNextAsync"/> read.</summary>

@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.CompilerServices;
 using Chronoq.Protocol.Grpc;
 using Google.Protobuf;
 
@@ -12,7 +14,8 @@ namespace Chronoq.Sdk.Transport.Internal;
 /// token; once the response has arrived that token also disposes it, which makes the handler
 /// reset the HTTP/2 stream (RST_STREAM CANCEL), so the server sees the call end at once even when
 /// no read is in progress. Not thread-safe: one reader at a time; <see cref="Cancel"/> may come
-/// from any thread.
+/// from any thread. Its asynchronous steps return <see cref="ValueTask"/>s whose state machines
+/// come from a pool (each is awaited once), so a call does not allocate one per step.
 /// </summary>
 /// <typeparam name="TResponse">The response message type.</typeparam>
 internal sealed class GrpcCall<TResponse> : IDisposable
@@ -27,6 +30,9 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     // forever against a server that refuses everything.
     private const int MaxTransparentAttempts = 5;
 
+    // The first buffer of a unary response: a typical response and its prefix fit in it.
+    private const int UnaryBufferSize = 1024;
+
     private const int NotCancelled = 0;
     private const int CancelledByCaller = 1;
 
@@ -34,7 +40,7 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     private readonly string _methodFullName;
     private readonly MessageParser<TResponse> _parser;
     private readonly CallOptions _options;
-    private readonly bool _alwaysCancellable;
+    private readonly bool _streaming;
     private CancellationTokenSource? _cancellation;
     private CancellationTokenRegistration _callerRegistration;
     private CancellationTokenRegistration _abortRegistration;
@@ -42,16 +48,25 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     private int _cancelReason;
     private HttpResponseMessage? _response;
     private PipeReader? _reader;
+    private Stream? _body;
+    private byte[] _buffer = [];
+    private int _bufferStart;
+    private int _bufferEnd;
+    private bool _bodyEnded;
     private RpcStatus? _status;
 
-    /// <param name="alwaysCancellable">Whether the call can be cancelled by <see cref="Cancel"/> even without a deadline or token (streams can; unary calls need not pay for it).</param>
-    public GrpcCall(ChronoqChannel channel, string methodFullName, MessageParser<TResponse> parser, in CallOptions options, bool alwaysCancellable)
+    /// <param name="streaming">
+    /// Whether this is a server-streaming call: it can be cancelled by <see cref="Cancel"/> even
+    /// without a deadline or token (unary calls need not pay for that), and its messages are read
+    /// through a pipe rather than one buffer.
+    /// </param>
+    public GrpcCall(ChronoqChannel channel, string methodFullName, MessageParser<TResponse> parser, in CallOptions options, bool streaming)
     {
         _channel = channel;
         _methodFullName = methodFullName;
         _parser = parser;
         _options = options;
-        _alwaysCancellable = alwaysCancellable;
+        _streaming = streaming;
     }
 
     /// <summary>The final status once the call is over, else null.</summary>
@@ -66,7 +81,8 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     /// A response that already carries a non-OK status (trailers-only, HTTP error) does not
     /// throw here: its status is thrown by the first <see cref="ReadNextAsync"/>.
     /// </summary>
-    public async Task StartAsync(IMessage request)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask StartAsync(IMessage request)
     {
         var options = _channel.Options;
         var caller = _options.CancellationToken;
@@ -153,6 +169,7 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     /// The next response message, or null when the call ended with OK. Throws <see cref="RpcException"/>
     /// for any other ending; reading past the end keeps returning (or throwing) the same outcome.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TResponse?> ReadNextAsync()
     {
         if (_status is { } settled)
@@ -163,8 +180,7 @@ internal sealed class GrpcCall<TResponse> : IDisposable
         GrpcFrameReadResult<TResponse> result;
         try
         {
-            _reader ??= PipeReader.Create(await _response!.Content.ReadAsStreamAsync(_token).ConfigureAwait(false), ReaderOptions);
-            result = await GrpcFraming.ReadMessageAsync(_reader, _parser, _channel.Options.MaxReceiveMessageSize, _token).ConfigureAwait(false);
+            result = _streaming ? await ReadStreamedFrameAsync().ConfigureAwait(false) : await ReadBufferedFrameAsync().ConfigureAwait(false);
         }
         catch (Exception exception)
         {
@@ -197,7 +213,13 @@ internal sealed class GrpcCall<TResponse> : IDisposable
     /// <summary>Ends the call with <paramref name="status"/> (e.g. a protocol violation the caller found), resetting the stream.</summary>
     public RpcException Fail(RpcStatus status)
     {
-        _status ??= status;
+        // A clean OK end does not stand when the caller finds the exchange broken after it
+        // (a unary call that ended OK without its message).
+        if (_status is not { } settled || settled.Code == StatusCode.OK)
+        {
+            _status = status;
+        }
+
         Release();
         return _status.Value.ToException();
     }
@@ -267,7 +289,7 @@ internal sealed class GrpcCall<TResponse> : IDisposable
 
     private void ArmCancellation(TimeSpan? timeout, CancellationToken caller)
     {
-        if (timeout is null && !_alwaysCancellable)
+        if (timeout is null && !_streaming)
         {
             // A unary call without deadline: the caller's token alone, and no allocation for it.
             _token = caller;
@@ -319,6 +341,93 @@ internal sealed class GrpcCall<TResponse> : IDisposable
         }
 
         return httpRequest;
+    }
+
+    // A stream's messages go through a PipeReader, which holds large messages in segments.
+    private ValueTask<GrpcFrameReadResult<TResponse>> ReadStreamedFrameAsync()
+    {
+        _reader ??= PipeReader.Create(_response!.Content.ReadAsStream(_token), ReaderOptions);
+        return GrpcFraming.ReadMessageAsync(_reader, _parser, _channel.Options.MaxReceiveMessageSize, _token);
+    }
+
+    // A unary response is one small message (and, from a server gone wrong, maybe more bytes):
+    // it is read straight from the response stream into one pooled array. A PipeReader would
+    // cost a reader, a segment, a token source and a 16 KiB buffer per call, most of what a
+    // unary call's read allocated. The prefix is checked as soon as it is in, so an oversize
+    // message is rejected before it is buffered, as the streamed path does.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<GrpcFrameReadResult<TResponse>> ReadBufferedFrameAsync()
+    {
+        var maxMessageSize = _channel.Options.MaxReceiveMessageSize;
+        _body ??= _response!.Content.ReadAsStream(_token);
+        while (true)
+        {
+            var buffered = new ReadOnlySequence<byte>(_buffer, _bufferStart, _bufferEnd - _bufferStart);
+            var status = GrpcFraming.TryReadFrame(buffered, maxMessageSize, out var payload, out _, out var declaredLength);
+            if (status == GrpcFrameReadStatus.Message)
+            {
+                _bufferStart += GrpcFraming.HeaderSize + (int)declaredLength;
+                try
+                {
+                    return new(GrpcFrameReadStatus.Message, _parser.ParseFrom(payload), declaredLength);
+                }
+                catch (InvalidProtocolBufferException)
+                {
+                    return new(GrpcFrameReadStatus.InvalidMessage, null, declaredLength);
+                }
+            }
+
+            if (status != GrpcFrameReadStatus.TruncatedFrame)
+            {
+                return new(status, null, declaredLength);
+            }
+
+            if (_bodyEnded)
+            {
+                return new(buffered.IsEmpty ? GrpcFrameReadStatus.EndOfStream : GrpcFrameReadStatus.TruncatedFrame, null, declaredLength);
+            }
+
+            MakeRoom();
+            var read = await _body.ReadAsync(_buffer.AsMemory(_bufferEnd), _token).ConfigureAwait(false);
+            if (read == 0)
+            {
+                _bodyEnded = true;
+            }
+
+            _bufferEnd += read;
+        }
+    }
+
+    // Room for at least one more byte after the buffered ones: the consumed front is dropped,
+    // and the array doubles only when the bytes still needed fill it (so a lying prefix cannot
+    // make it grow beyond what actually arrived).
+    private void MakeRoom()
+    {
+        if (_bufferEnd < _buffer.Length)
+        {
+            return;
+        }
+
+        var buffered = _bufferEnd - _bufferStart;
+        var target = buffered < _buffer.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(UnaryBufferSize, _buffer.Length * 2));
+        _buffer.AsSpan(_bufferStart, buffered).CopyTo(target);
+        if (!ReferenceEquals(target, _buffer))
+        {
+            ReturnBuffer();
+            _buffer = target;
+        }
+
+        _bufferStart = 0;
+        _bufferEnd = buffered;
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
     }
 
     private async ValueTask<Metadata?> ProvideMetadataAsync()
@@ -377,6 +486,14 @@ internal sealed class GrpcCall<TResponse> : IDisposable
             _reader = null;
             reader.Complete();
         }
+
+        if (_body is { } body)
+        {
+            _body = null;
+            body.Dispose();
+        }
+
+        ReturnBuffer();
 
         _response?.Dispose();
         _cancellation?.Dispose();
