@@ -35,7 +35,7 @@ public sealed class PostgresJobStore : IJobStore
     // (deadline passed) keeps the gate until it has really ended, so it cannot race the next one.
     private readonly SemaphoreSlim _commitGate = new(1, 1);
     private readonly CommitColumns _columns = new();
-    private ulong _committedHighWater;
+    private readonly HighWaterMarks _highWater = new();
     private int _disposed;
 
     private PostgresJobStore(NpgsqlDataSource dataSource, PostgresStoreOptions options, ILogger logger)
@@ -92,9 +92,9 @@ public sealed class PostgresJobStore : IJobStore
                     async token =>
                     {
                         await SchemaMigrator.MigrateAsync(s._dataSource, s._sql, s._logger, token).ConfigureAwait(false);
-                        // Ids above it are new rows (see CommitColumns.Inserted), so it must be
-                        // known before the first commit, even one made without RecoverAsync.
-                        s._committedHighWater = await s.ReadHighWaterAsync(token).ConfigureAwait(false);
+                        // Ids above the highest stored one are new rows (see CommitColumns.Inserted),
+                        // so it must be known before the first commit, even one made without RecoverAsync.
+                        await s.ReadHighWaterAsync(token).ConfigureAwait(false);
                         return true;
                     },
                     deadline),
@@ -168,7 +168,7 @@ public sealed class PostgresJobStore : IJobStore
                 cancellationToken).ConfigureAwait(false);
 
             ulong highWater = Math.Max(storedHighWater, maxId);
-            _committedHighWater = storedHighWater;
+            _highWater.Reset(storedHighWater, maxId);
             PostgresStoreLog.Recovered(_logger, jobs.Count, highWater, _options.Schema, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new RecoveredState(jobs, highWater);
         }
@@ -188,7 +188,7 @@ public sealed class PostgresJobStore : IJobStore
     {
         ArgumentNullException.ThrowIfNull(batch);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        if (batch.Mutations.Count == 0 && batch.IdHighWater <= Volatile.Read(ref _committedHighWater))
+        if (batch.Mutations.Count == 0 && batch.IdHighWater <= _highWater.Proven)
         {
             return;
         }
@@ -205,7 +205,7 @@ public sealed class PostgresJobStore : IJobStore
         {
             // Everything needed is copied out of the batch here, synchronously: if we give up
             // waiting below, the engine may clear and reuse the batch while the attempt winds down.
-            _columns.Load(batch, _committedHighWater);
+            _columns.Load(batch, _highWater);
             if (_columns.IsEmpty)
             {
                 return;
@@ -395,22 +395,27 @@ public sealed class PostgresJobStore : IJobStore
         // of them): a retry follows an attempt whose outcome may be unknown (it may have
         // committed), and only the upsert form can be sent again safely.
         bool firstAttempt = true;
-        await RetryAsync(
-            "Commit",
-            token =>
-            {
-                var newRows = !firstAttempt ? NewRows.Upsert
-                    : _columns.Inserted.Count >= _options.CopyThreshold ? NewRows.Copy
-                    : NewRows.Insert;
-                firstAttempt = false;
-                return CommitOnceAsync(newRows, token);
-            },
-            deadline).ConfigureAwait(false);
-        if (_columns.HighWater is long highWater)
+        try
         {
-            Volatile.Write(ref _committedHighWater, Math.Max(_committedHighWater, (ulong)highWater));
+            await RetryAsync(
+                "Commit",
+                token =>
+                {
+                    var newRows = !firstAttempt ? NewRows.Upsert
+                        : _columns.Inserted.Count >= _options.CopyThreshold ? NewRows.Copy
+                        : NewRows.Insert;
+                    firstAttempt = false;
+                    return CommitOnceAsync(newRows, token);
+                },
+                deadline).ConfigureAwait(false);
+        }
+        catch
+        {
+            _highWater.Failed();
+            throw;
         }
 
+        _highWater.Committed(_columns.BatchHighWater, _columns.DeletedIds.Count > 0, _columns.HighestWrittenId, (ulong?)_columns.HighWater);
         return true;
     }
 
@@ -597,11 +602,13 @@ public sealed class PostgresJobStore : IJobStore
         return command;
     }
 
-    private async Task<ulong> ReadHighWaterAsync(CancellationToken cancellationToken)
+    private async Task ReadHighWaterAsync(CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand(_sql.SelectHighWater, connection);
-        return (ulong)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await using var command = new NpgsqlCommand(_sql.SelectHighWaterAndHighestId, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        _highWater.Reset((ulong)reader.GetInt64(0), (ulong)reader.GetInt64(1));
     }
 
     private Task<Dictionary<long, ReadOnlyMemory<byte>>> ReadBodiesWithRetriesAsync(long[] ids, CancellationToken deadline) =>

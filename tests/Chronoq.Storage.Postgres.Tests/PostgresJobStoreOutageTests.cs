@@ -108,7 +108,8 @@ public sealed class PostgresJobStoreOutageTests(PostgresCluster cluster)
         await using var watcher = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db) { Pooling = false }.ConnectionString);
         await watcher.OpenAsync(cts.Token);
 
-        var commit = store.CommitAsync(Batch(5, JobMutation.Delete(1), JobMutation.Upsert(Ready(2)), JobMutation.Upsert(Ready(5))), cts.Token).AsTask();
+        // Its mark, 6, is above every row it writes, so the commit ends with the high-water UPDATE.
+        var commit = store.CommitAsync(Batch(6, JobMutation.Delete(1), JobMutation.Upsert(Ready(2)), JobMutation.Upsert(Ready(5))), cts.Token).AsTask();
 
         // Terminate the session stuck mid-transaction once; the store retries on a new session,
         // which blocks again until the deadline.

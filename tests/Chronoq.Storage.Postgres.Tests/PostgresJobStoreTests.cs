@@ -110,6 +110,90 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
     }
 
     [Fact]
+    public async Task CommitAsync_PutsOnly_SkipsTheMarkAndIdsStillContinueAboveAfterRestart()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("hwput", cts.Token);
+        await using (var writer = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await writer.CommitAsync(Batch(2, JobMutation.Upsert(Ready(1)), JobMutation.Upsert(Ready(2))), cts.Token);
+            await writer.CommitAsync(Batch(3, JobMutation.Upsert(Ready(3))), cts.Token);
+            // The engine's mark did not move: the row with id 3 still proves it.
+            await writer.CommitAsync(Batch(3, JobMutation.Upsert(Ready(1) with { BodyUnchanged = true, State = StoredJobState.Reserved })), cts.Token);
+        }
+
+        // Every commit wrote the row with the batch's highest id, so none needed the stored mark.
+        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
+        var recovered = await reader.RecoverAsync(cts.Token);
+        Assert.Equal(3UL, recovered.IdHighWater);
+        Assert.Equal([1UL, 2UL, 3UL], recovered.Jobs.Select(j => j.Id).Order());
+    }
+
+    [Fact]
+    public async Task CommitAsync_MarkAboveEveryWrittenRow_WritesTheMark()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("hwgap", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        // Ids 2 to 9 were handed out but their jobs are not in this batch (rolled back, say).
+        await store.CommitAsync(Batch(9, JobMutation.Upsert(Ready(1))), cts.Token);
+
+        Assert.Equal(9L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+        Assert.Equal(9UL, (await store.RecoverAsync(cts.Token)).IdHighWater);
+    }
+
+    [Fact]
+    public async Task CommitAsync_DeleteOfTheHighestJob_WritesTheMarkSoItsIdIsNotReused()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("hwdel", cts.Token);
+        await using (var writer = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await writer.CommitAsync(Batch(3, JobMutation.Upsert(Ready(1)), JobMutation.Upsert(Ready(2)), JobMutation.Upsert(Ready(3))), cts.Token);
+            // Deletes beside a new highest row: that row proves the mark, still nothing to store.
+            await writer.CommitAsync(Batch(4, JobMutation.Delete(1), JobMutation.Upsert(Ready(4))), cts.Token);
+            Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+
+            // Id 4 goes, and no row above it proves the mark any more.
+            await writer.CommitAsync(Batch(4, JobMutation.Delete(4)), cts.Token);
+            Assert.Equal(4L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+
+            // The stored mark covers deletes of lower ids from now on.
+            await writer.CommitAsync(Batch(4, JobMutation.Delete(3)), cts.Token);
+        }
+
+        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
+        var recovered = await reader.RecoverAsync(cts.Token);
+        Assert.Equal(4UL, recovered.IdHighWater);
+        Assert.Equal(2UL, Assert.Single(recovered.Jobs).Id);
+    }
+
+    [Fact]
+    public async Task CommitAsync_DeleteAfterReopen_WritesTheMarkProvedOnlyByTheDeletedRow()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("hwre", cts.Token);
+        await using (var first = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await first.CommitAsync(Batch(5, JobMutation.Upsert(Ready(4)), JobMutation.Upsert(Ready(5))), cts.Token);
+        }
+
+        // A store started without recovery learns the highest stored id, and deleting that row
+        // stores the mark it proved.
+        await using (var second = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await second.CommitAsync(Batch(5, JobMutation.Delete(5)), cts.Token);
+        }
+
+        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
+        var recovered = await reader.RecoverAsync(cts.Token);
+        Assert.Equal(5UL, recovered.IdHighWater);
+        Assert.Equal(4UL, Assert.Single(recovered.Jobs).Id);
+    }
+
+    [Fact]
     public async Task RecoverAsync_EmptyStore_ReturnsNothing()
     {
         using var cts = new CancellationTokenSource(TestTimeout);

@@ -14,7 +14,7 @@ internal sealed class CommitColumns
     private readonly List<JobMutation> _collapsed = new();
 
     /// <summary>
-    /// Jobs above the committed id high-water mark: new rows, since ids are never reused. They may
+    /// Jobs above every id ever written (<see cref="HighWaterMarks.Written"/>): new rows, since ids are never reused. They may
     /// be written with a plain binary COPY, which costs PostgreSQL far less per row than an upsert.
     /// </summary>
     public UpsertColumns Inserted { get; } = new();
@@ -27,20 +27,28 @@ internal sealed class CommitColumns
 
     public List<long> DeletedIds { get; } = new();
 
-    /// <summary>The high-water mark to persist, or null when the stored one is already as high.</summary>
+    /// <summary>The high-water mark to persist, or null when the stored one or the written rows prove it (see <see cref="HighWaterMarks"/>).</summary>
     public long? HighWater { get; private set; }
+
+    /// <summary>The engine's high-water mark of the batch.</summary>
+    public ulong BatchHighWater { get; private set; }
+
+    /// <summary>The highest id of the rows this commit writes (they exist after it); 0 when it writes none.</summary>
+    public ulong HighestWrittenId { get; private set; }
 
     public bool IsEmpty => DeletedIds.Count == 0 && Inserted.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
 
     /// <summary>Reads everything needed from <paramref name="batch"/>; the batch is not referenced afterwards.</summary>
-    public void Load(MutationBatch batch, ulong committedHighWater)
+    public void Load(MutationBatch batch, HighWaterMarks marks)
     {
+        ulong committedHighWater = marks.Written;
         _slotById.Clear();
         _collapsed.Clear();
         Inserted.Clear();
         WithBody.Clear();
         KeepingBody.Clear();
         DeletedIds.Clear();
+        HighestWrittenId = 0;
 
         foreach (var mutation in batch.Mutations)
         {
@@ -72,8 +80,11 @@ internal sealed class CommitColumns
             if (mutation.Kind == MutationKind.Delete)
             {
                 DeletedIds.Add(ToStored(record.Id));
+                continue;
             }
-            else if (record.BodyUnchanged)
+
+            HighestWrittenId = Math.Max(HighestWrittenId, record.Id);
+            if (record.BodyUnchanged)
             {
                 KeepingBody.Add(record, includeBody: false);
             }
@@ -87,7 +98,8 @@ internal sealed class CommitColumns
             }
         }
 
-        HighWater = batch.IdHighWater > committedHighWater ? ToStored(batch.IdHighWater) : null;
+        BatchHighWater = batch.IdHighWater;
+        HighWater = marks.ToWrite(batch.IdHighWater, DeletedIds.Count > 0, HighestWrittenId) is { } mark ? ToStored(mark) : null;
         _collapsed.Clear();
     }
 

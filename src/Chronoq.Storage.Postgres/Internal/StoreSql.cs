@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Chronoq.Storage.Postgres.Internal;
 
 /// <summary>The store's SQL, with the schema name filled in once.</summary>
@@ -7,10 +9,18 @@ internal sealed class StoreSql
     private const string Columns =
         "id, topic, body, priority, state, ready_at_ms, ttr_ms, key, created_at_ms, buried_at_ms, reserves, timeouts, releases, buries, kicks, headers";
 
-    private const string UnnestArrays =
-        "unnest($1::bigint[], $2::text[], $3::bytea[], $4::bigint[], $5::smallint[], $6::bigint[], $7::bigint[], $8::text[], " +
-        "$9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::bigint[], $15::bigint[], $16::text[]) " +
-        "AS u(" + Columns + ")";
+    /// <summary>
+    /// The rows of the sixteen column arrays, one unnest per array in the select list. Not the
+    /// multi-array unnest in FROM: that is ROWS FROM(unnest($1), ...), which materializes every
+    /// array into a tuplestore of its own before zipping them, costing PostgreSQL several µs of
+    /// CPU a row more (see docs/benchmarks.md, "PostgreSQL cost per put"). In the select list
+    /// they run in lockstep (ProjectSet) without materializing; arrays of unequal length are
+    /// padded with NULLs either way. {0} is the body's expression.
+    /// </summary>
+    private const string SelectArrays =
+        "SELECT unnest($1::bigint[]), unnest($2::text[]), {0}, unnest($4::bigint[]), unnest($5::smallint[]), unnest($6::bigint[]), " +
+        "unnest($7::bigint[]), unnest($8::text[]), unnest($9::bigint[]), unnest($10::bigint[]), unnest($11::bigint[]), " +
+        "unnest($12::bigint[]), unnest($13::bigint[]), unnest($14::bigint[]), unnest($15::bigint[]), unnest($16::text[])::jsonb";
 
     private const string UpdateMetadata =
         "topic = EXCLUDED.topic, priority = EXCLUDED.priority, state = EXCLUDED.state, ready_at_ms = EXCLUDED.ready_at_ms, " +
@@ -32,25 +42,22 @@ internal sealed class StoreSql
         InsertSchemaVersion = $"INSERT INTO {s}.schema_version (version) VALUES (@version)";
 
         DeleteJobs = $"DELETE FROM {Jobs} WHERE id = ANY($1::bigint[])";
-        InsertJobs =
-            $"INSERT INTO {Jobs} ({Columns}) " +
-            "SELECT u.id, u.topic, u.body, u.priority, u.state, u.ready_at_ms, u.ttr_ms, u.key, u.created_at_ms, u.buried_at_ms, " +
-            $"u.reserves, u.timeouts, u.releases, u.buries, u.kicks, u.headers::jsonb FROM {UnnestArrays}";
+        InsertJobs = $"INSERT INTO {Jobs} ({Columns}) " + string.Format(CultureInfo.InvariantCulture, SelectArrays, "unnest($3::bytea[])");
         UpsertJobs = InsertJobs + $" ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body, {UpdateMetadata}";
 
-        // For records whose body the store already holds: $3 is sent as an empty array (the body
-        // is not re-sent; a multi-array unnest pads it with NULLs) and the stored body is kept. A
+        // For records whose body the store already holds: $3 is sent as an empty array and not
+        // read (the body is not re-sent), and the stored body is kept. A
         // row that is somehow missing is inserted with an empty body rather than failing the whole
         // batch: that would be an engine bug, and an empty body is what ReadBodiesAsync reports for
         // a missing job anyway.
         UpsertJobsKeepingBody =
-            $"INSERT INTO {Jobs} ({Columns}) " +
-            "SELECT u.id, u.topic, '\\x'::bytea, u.priority, u.state, u.ready_at_ms, u.ttr_ms, u.key, u.created_at_ms, u.buried_at_ms, " +
-            $"u.reserves, u.timeouts, u.releases, u.buries, u.kicks, u.headers::jsonb FROM {UnnestArrays} " +
-            $"ON CONFLICT (id) DO UPDATE SET {UpdateMetadata}";
+            $"INSERT INTO {Jobs} ({Columns}) " + string.Format(CultureInfo.InvariantCulture, SelectArrays, "'\\x'::bytea") +
+            $" ON CONFLICT (id) DO UPDATE SET {UpdateMetadata}";
 
         RaiseHighWater = $"UPDATE {meta} SET id_high_water = GREATEST(id_high_water, $1) WHERE singleton";
         SelectHighWater = $"SELECT id_high_water FROM {meta} WHERE singleton";
+        // max(id) reads one end of the primary key index.
+        SelectHighWaterAndHighestId = $"SELECT id_high_water, (SELECT coalesce(max(id), 0) FROM {Jobs}) FROM {meta} WHERE singleton";
         EstimateJobCount = $"SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = '{Jobs}'::regclass";
         CopyOutJobs = $"COPY (SELECT {Columns} FROM {Jobs}) TO STDOUT (FORMAT BINARY)";
         CopyInJobs = $"COPY {Jobs} ({Columns}) FROM STDIN (FORMAT BINARY)";
@@ -74,6 +81,7 @@ internal sealed class StoreSql
     public string UpsertJobsKeepingBody { get; }
     public string RaiseHighWater { get; }
     public string SelectHighWater { get; }
+    public string SelectHighWaterAndHighestId { get; }
     public string EstimateJobCount { get; }
     public string CopyOutJobs { get; }
     public string CopyInJobs { get; }
