@@ -24,6 +24,9 @@ public sealed class ChronoqEngine : IAsyncDisposable
         _store = store;
     }
 
+    /// <summary>Turns the engine loop has run (for benchmarks: commands per turn).</summary>
+    internal long Turns => _core.Turns;
+
     /// <summary>The store's kind ("memory" or "postgres").</summary>
     public string StorageKind => _store.Kind;
 

@@ -5,18 +5,24 @@ using Chronoq.Core.Storage;
 namespace Chronoq.Benchmarks.Engine;
 
 /// <summary>
-/// The in-process engine hot path: put, reserve (ReserveOne poll) and delete, with many callers in
-/// flight so commands are drained in batches, on the memory store. Reported per cycle; bodies are
-/// one shared array, so any allocation shown is the engine's own.
+/// The in-process engine hot path end to end: the real engine thread, callers on the thread pool.
+/// A cycle is one job put, reserved and deleted. With <see cref="BatchSize"/> 0 each caller runs
+/// single commands one after another (Put, ReserveOne poll, Delete); otherwise each caller puts
+/// <see cref="BatchSize"/> jobs with one PutBatch, takes that many reservations from its own
+/// Reserve stream (prefetch <see cref="BatchSize"/>) and deletes them with one DeleteBatch, the way
+/// a high-throughput in-process user would. Memory store; bodies are one shared array, so any
+/// allocation shown is the engine's own.
 /// </summary>
 [MemoryDiagnoser]
 public class EngineCycleBenchmarks
 {
-    private const int Cycles = 102_400;
+    public const int Cycles = 102_400;
+    private const string Topic = "bench";
     private static readonly ReadOnlyMemory<byte> Body = new byte[64];
-    private static readonly string[] Topics = { "bench" };
+    private static readonly string[] Topics = { Topic };
     private ChronoqEngine _engine = null!;
     private Task[] _tasks = null!;
+    private BatchCaller[] _batchCallers = null!;
 
     /// <summary>Callers in flight, each running its cycles one after another.</summary>
     [Params(64, 1024)]
@@ -26,23 +32,54 @@ public class EngineCycleBenchmarks
     [Params(false, true)]
     public bool AsyncContinuations { get; set; }
 
+    /// <summary>Jobs per PutBatch, stream prefetch and DeleteBatch; 0 = single commands.</summary>
+    [Params(0)]
+    public int BatchSize { get; set; }
+
+    /// <summary>Turns the engine loop has run: commands per turn tell how well the loop batches.</summary>
+    public long EngineTurns => _engine.Turns;
+
     [GlobalSetup]
     public void Setup()
     {
         _tasks = new Task[Callers];
         var options = EngineOptions.Default with { RunContinuationsAsynchronously = AsyncContinuations };
         _engine = ChronoqEngine.StartAsync(options, new MemoryJobStore(), TimeProvider.System).GetAwaiter().GetResult();
+        if (BatchSize > 0)
+        {
+            if (Cycles % (Callers * BatchSize) != 0)
+            {
+                throw new ArgumentException($"callers × batch size must divide {Cycles}");
+            }
+
+            _batchCallers = new BatchCaller[Callers];
+            for (var i = 0; i < Callers; i++)
+            {
+                _batchCallers[i] = BatchCaller.OpenAsync(_engine, BatchSize).GetAwaiter().GetResult();
+            }
+        }
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup()
+    {
+        if (_batchCallers is not null)
+        {
+            foreach (var caller in _batchCallers)
+            {
+                caller.Stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+
+        _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     [Benchmark(OperationsPerInvoke = Cycles)]
     public void PutReserveDelete()
     {
         for (var i = 0; i < Callers; i++)
         {
-            _tasks[i] = Worker(Cycles / Callers);
+            _tasks[i] = BatchSize > 0 ? _batchCallers[i].RunAsync(Cycles / Callers) : Worker(Cycles / Callers);
         }
 
         Task.WaitAll(_tasks);
@@ -50,7 +87,7 @@ public class EngineCycleBenchmarks
 
     private async Task Worker(int cycles)
     {
-        var spec = new JobSpec { Topic = "bench", Body = Body };
+        var spec = new JobSpec { Topic = Topic, Body = Body };
         for (var i = 0; i < cycles; i++)
         {
             var put = await _engine.PutAsync(spec);
@@ -69,6 +106,64 @@ public class EngineCycleBenchmarks
             if (!deleted.IsOk)
             {
                 throw new InvalidOperationException(deleted.Message);
+            }
+        }
+    }
+
+    /// <summary>One batched caller: its Reserve stream and the request lists it reuses every round.</summary>
+    private sealed class BatchCaller
+    {
+        private readonly ChronoqEngine _engine;
+        private readonly JobSpec[] _specs;
+        private readonly DeleteTarget[] _targets;
+
+        private BatchCaller(ChronoqEngine engine, ReservationStream stream, int batchSize)
+        {
+            _engine = engine;
+            Stream = stream;
+            _specs = new JobSpec[batchSize];
+            Array.Fill(_specs, new JobSpec { Topic = Topic, Body = Body });
+            _targets = new DeleteTarget[batchSize];
+        }
+
+        public ReservationStream Stream { get; }
+
+        public static async Task<BatchCaller> OpenAsync(ChronoqEngine engine, int batchSize)
+        {
+            var stream = await engine.OpenReservationStreamAsync(Topics, (uint)batchSize);
+            return new BatchCaller(engine, stream.Value, batchSize);
+        }
+
+        public async Task RunAsync(int cycles)
+        {
+            var events = Stream.Events;
+            for (var done = 0; done < cycles; done += _specs.Length)
+            {
+                var put = await _engine.PutBatchAsync(_specs);
+                if (!put.IsOk)
+                {
+                    throw new InvalidOperationException(put.Status.Message);
+                }
+
+                // Every caller puts and takes the same number of jobs, so each stream gets its share
+                // even when it is handed jobs another caller put.
+                for (var i = 0; i < _targets.Length; i++)
+                {
+                    var reservation = await events.ReadAsync();
+                    if (reservation.Kind != ReservationEventKind.Job)
+                    {
+                        i--;
+                        continue;
+                    }
+
+                    _targets[i] = new DeleteTarget(reservation.Job.Job.Id, reservation.Job.Reservation);
+                }
+
+                var deleted = await _engine.DeleteBatchAsync(_targets);
+                if (!deleted.IsOk || Array.Exists(deleted.Value, status => !status.IsOk))
+                {
+                    throw new InvalidOperationException("a delete failed");
+                }
             }
         }
     }

@@ -29,11 +29,19 @@ internal sealed class AnswerBatch : IThreadPoolWorkItem
     public void Execute()
     {
         var count = _count;
-        for (var i = 0; i < count; i++)
+        _owner.BeginDelivery();
+        try
         {
-            var command = _commands[i];
-            _commands[i] = null!;
-            command.CompleteInline();
+            for (var i = 0; i < count; i++)
+            {
+                var command = _commands[i];
+                _commands[i] = null!;
+                command.CompleteInline();
+            }
+        }
+        finally
+        {
+            _owner.EndDelivery();
         }
 
         _count = 0;

@@ -100,12 +100,29 @@ internal sealed class EngineCore
     // Admitted commands pushed onto the command queue and not yet taken by the loop (the queue bound).
     private int _queued;
 
+    private long _turns;
+
     private static readonly EngineStatus ShuttingDown = EngineStatus.Unavailable("the engine is shutting down");
 
     // 1 while the engine thread is about to block: only then does a writer pay for a wake-up
     // (one CAS decides which writer signals), so a busy engine is never signalled per command.
     private int _sleeping;
     private readonly SemaphoreSlim _wake = new(0);
+
+    // The engine whose answers this thread is delivering (inside AnswerBatch.Execute), and whether
+    // a command queued meanwhile still owes the loop its wake-up. _deliveriesPending counts the
+    // batches queued and not yet finished, so the loop never sleeps without a bound while one of
+    // them may owe it a wake-up.
+    [ThreadStatic]
+    private static EngineCore? t_delivering;
+
+    [ThreadStatic]
+    private static bool t_wakeOwed;
+
+    private int _deliveriesPending;
+
+    // The longest the loop sleeps while answer batches are out.
+    private const int DeferredWakeLimitMs = 1;
 
     // Answers of the current turn, handed to callers when the turn ends (see FlushAnswers).
     private readonly List<EngineCommand> _answers = new();
@@ -370,13 +387,42 @@ internal sealed class EngineCore
         }
 
         _queue.Push(command);
-        WakeIfSleeping();
+        if (ReferenceEquals(t_delivering, this))
+        {
+            // A caller continuing inside an AnswerBatch: the batch wakes the loop once at its end,
+            // so the loop takes the batch's commands in one turn instead of one small turn each.
+            t_wakeOwed = true;
+        }
+        else
+        {
+            WakeIfSleeping();
+        }
+
         if (_stopped)
         {
             AnswerQueuedUnavailable();
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Called by an <see cref="AnswerBatch"/> before it runs its callers' continuations on this
+    /// thread: commands they queue meanwhile defer the loop's wake-up to <see cref="EndDelivery"/>.
+    /// </summary>
+    public void BeginDelivery() => t_delivering = this;
+
+    /// <summary>Ends a batch's delivery and pays the wake-up its callers' commands deferred, if any.</summary>
+    public void EndDelivery()
+    {
+        t_delivering = null;
+        // A full fence before WakeIfSleeping reads the flag, as after a write (see TryWrite).
+        Interlocked.Decrement(ref _deliveriesPending);
+        if (t_wakeOwed)
+        {
+            t_wakeOwed = false;
+            WakeIfSleeping();
+        }
     }
 
     // The push's compare-exchange (or StopAsync's exchange) is a full fence before the flag read;
@@ -444,7 +490,11 @@ internal sealed class EngineCore
             return !(closed && _queue.IsEmpty);
         }
 
-        if (_wakeAtMs == long.MaxValue)
+        // A batch that deferred its wake-up pays it when it ends; one whose caller blocks (waiting
+        // synchronously for its own command) never ends, so while batches are out the loop also
+        // looks again on its own after a short while.
+        var deferred = Volatile.Read(ref _deliveriesPending) > 0;
+        if (_wakeAtMs == long.MaxValue && !deferred)
         {
             _wake.Wait();
             return true;
@@ -452,7 +502,14 @@ internal sealed class EngineCore
 
         // Rounded up: waking a little late costs less than waking early, which is one more turn
         // (the semaphore's own timeout accounting is coarse, so early wake-ups still happen).
-        var untilDue = (DateTimeOffset.FromUnixTimeMilliseconds(_wakeAtMs) - _time.GetUtcNow()).TotalMilliseconds;
+        var untilDue = _wakeAtMs == long.MaxValue
+            ? double.MaxValue
+            : (DateTimeOffset.FromUnixTimeMilliseconds(_wakeAtMs) - _time.GetUtcNow()).TotalMilliseconds;
+        if (deferred)
+        {
+            untilDue = Math.Min(untilDue, DeferredWakeLimitMs);
+        }
+
         if (untilDue > 0 && _wake.Wait((int)Math.Min(Math.Ceiling(untilDue), int.MaxValue)))
         {
             return true;
@@ -479,8 +536,12 @@ internal sealed class EngineCore
         return true;
     }
 
+    /// <summary>Turns run so far (written by the engine thread only): benchmarks divide commands by it.</summary>
+    internal long Turns => Volatile.Read(ref _turns);
+
     private void RunTurn(EngineCommand first)
     {
+        Volatile.Write(ref _turns, _turns + 1);
         CatchUpTime();
         var command = first;
         var count = 0;
@@ -570,6 +631,8 @@ internal sealed class EngineCore
             return;
         }
 
+        // Counted before any is queued, so a sleep after this turn is bounded (see Sleep).
+        Interlocked.Add(ref _deliveriesPending, (count + AnswerBatch.Capacity - 1) / AnswerBatch.Capacity);
         for (var start = 0; start < count; start += AnswerBatch.Capacity)
         {
             AnswerBatch? batch;
