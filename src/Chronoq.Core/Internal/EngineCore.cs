@@ -45,6 +45,11 @@ internal sealed class EngineCore
     // Lock-free: callers rent and return on every call, from any thread. A queue, not a stack: a
     // ConcurrentStack allocates a node per push, the queue reuses its ring once it is large enough.
     private readonly ConcurrentQueue<EngineCommand> _pool = new();
+
+    // One command kept per thread in front of the pool: a caller reading an answer and sending its
+    // next command (the common chain) returns and rents it with no atomic operation.
+    [ThreadStatic]
+    private static EngineCommand? t_spareCommand;
     private readonly EngineCommand _tick;
 
     // The tick the loop runs itself when its timed sleep ends; never queued, unlike _tick.
@@ -300,7 +305,12 @@ internal sealed class EngineCore
 
     public EngineCommand Rent(CommandKind kind)
     {
-        if (!_pool.TryDequeue(out var command))
+        var command = t_spareCommand;
+        if (command is not null && ReferenceEquals(command.Owner, this))
+        {
+            t_spareCommand = null;
+        }
+        else if (!_pool.TryDequeue(out command))
         {
             command = new EngineCommand(_options.RunContinuationsAsynchronously, this);
         }
@@ -312,6 +322,12 @@ internal sealed class EngineCore
     public void Return(EngineCommand command)
     {
         command.Reset();
+        if (t_spareCommand is null)
+        {
+            t_spareCommand = command;
+            return;
+        }
+
         _pool.Enqueue(command);
     }
 
