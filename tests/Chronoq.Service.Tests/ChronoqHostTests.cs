@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Chronoq.Protocol.Grpc;
 using Chronoq.Service.Tests.Support;
 using Chronoq.Testing;
@@ -41,5 +42,17 @@ public sealed class ChronoqHostTests
         Assert.Equal(StatusCode.OK, outcome.Status);
         // "Request starting" is written before the pipeline runs, so it is there once the call answered.
         Assert.Contains(server.Logs, log => log.Category == HostingCategory && log.Message.Contains(CheckPath, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void RuntimeConfig_ThreadPoolWorkersDoNotSpinForWork()
+    {
+        // The server's runtimeconfig.json (copied next to its assembly) is what the process starts with.
+        var path = Path.ChangeExtension(typeof(ChronoqHost).Assembly.Location, ".runtimeconfig.json");
+
+        using var config = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
     }
 }
