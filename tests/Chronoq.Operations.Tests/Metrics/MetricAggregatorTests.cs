@@ -29,6 +29,50 @@ public sealed class MetricAggregatorTests
     }
 
     [Fact]
+    public void TryWriteKey_StringTags_WritesTheKeyKeyOfBuildsWhateverTheOrder()
+    {
+        KeyValuePair<string, object?>[] tags = [new("topic", "orders"), new("kind", null), new("b", "x")];
+        KeyValuePair<string, object?>[] reordered = [tags[2], tags[0], tags[1]];
+        Span<char> buffer = stackalloc char[256];
+
+        var length = InstrumentAggregate.TryWriteKey(tags, buffer);
+        var expected = InstrumentAggregate.KeyOf(tags);
+
+        Assert.Equal(expected, buffer[..length].ToString());
+        Assert.Equal(expected, buffer[..InstrumentAggregate.TryWriteKey(reordered, buffer)].ToString());
+        Assert.Equal(0, InstrumentAggregate.TryWriteKey([], buffer));
+    }
+
+    [Fact]
+    public void TryWriteKey_NonStringValueRepeatedNameOrTooLong_LeavesItToKeyOf()
+    {
+        Span<char> buffer = stackalloc char[256];
+
+        Assert.Equal(-1, InstrumentAggregate.TryWriteKey([new("code", 5)], buffer));
+        Assert.Equal(-1, InstrumentAggregate.TryWriteKey([new("topic", "a"), new("topic", "b")], buffer));
+        Assert.Equal(-1, InstrumentAggregate.TryWriteKey([new("topic", new string('t', 300))], buffer));
+    }
+
+    [Fact]
+    public void Collect_LongAndShortStringTags_EachSummedInItsOwnSeries()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var counter = meter.CreateCounter<long>("test.reads");
+        var longTopic = new string('t', 300);
+
+        counter.Add(1, new KeyValuePair<string, object?>("topic", longTopic));
+        counter.Add(2, new KeyValuePair<string, object?>("topic", longTopic));
+        counter.Add(4, new KeyValuePair<string, object?>("topic", "short"));
+        counter.Add(8, new KeyValuePair<string, object?>("topic", "short"));
+
+        var points = Assert.Single(aggregator.Collect()).Points;
+        Assert.Equal(2, points.Count);
+        Assert.Equal(3, points.Single(p => p.Labels[0].Value == longTopic).Value);
+        Assert.Equal(12, points.Single(p => p.Labels[0].Value == "short").Value);
+    }
+
+    [Fact]
     public void Collect_Histogram_CountsIntoAdvisedBucketsWithInclusiveUpperBounds()
     {
         using var meter = new Meter(_meterName);

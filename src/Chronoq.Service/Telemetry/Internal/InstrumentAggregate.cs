@@ -13,8 +13,14 @@ internal sealed class InstrumentAggregate
     // OpenTelemetry's default explicit boundaries, used when an instrument advises none.
     private static readonly double[] DefaultBounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 
+    // Measurements whose tag values are all strings (a topic, say) build their series key here on
+    // the stack: a reserved job's lateness costs no allocation then, only a new series does.
+    private const int StackKeyTags = 8;
+    private const int StackKeyLength = 256;
+
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Series>.AlternateLookup<ReadOnlySpan<char>> _seriesByKey;
     private readonly double[] _bounds;
 
     public InstrumentAggregate(Instrument instrument)
@@ -28,6 +34,7 @@ internal sealed class InstrumentAggregate
         // Up-down counters add deltas; every other non-observable gauge (Gauge<T>) sets a value.
         IsDelta = !instrument.IsObservable && (Kind == MetricKind.Counter || definition == typeof(UpDownCounter<>));
         _bounds = Kind == MetricKind.Histogram ? BoundsOf(instrument) : [];
+        _seriesByKey = _series.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public Instrument Instrument { get; }
@@ -52,13 +59,18 @@ internal sealed class InstrumentAggregate
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        var key = KeyOf(tags);
+        Span<char> stackKey = stackalloc char[StackKeyLength];
+        var stackKeyLength = TryWriteKey(tags, stackKey);
+        var key = stackKeyLength >= 0 ? null : KeyOf(tags);
         lock (_gate)
         {
-            if (!_series.TryGetValue(key, out var series))
+            var series = key is null
+                ? (_seriesByKey.TryGetValue(stackKey[..stackKeyLength], out var byStackKey) ? byStackKey : null)
+                : _series.GetValueOrDefault(key);
+            if (series is null)
             {
                 series = new Series(LabelsOf(tags), _bounds.Length + 1);
-                _series.Add(key, series);
+                _series.Add(key ?? stackKey[..stackKeyLength].ToString(), series);
             }
 
             switch (Kind)
@@ -104,7 +116,65 @@ internal sealed class InstrumentAggregate
         return bounds is { Length: > 0 } ? bounds : DefaultBounds;
     }
 
-    private static string KeyOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    /// <summary>
+    /// Writes the key <see cref="KeyOf"/> would build into <paramref name="buffer"/> and returns its
+    /// length; -1 (write nothing usable) unless every tag value is a string or null, the names are
+    /// distinct and the key fits.
+    /// </summary>
+    internal static int TryWriteKey(ReadOnlySpan<KeyValuePair<string, object?>> tags, Span<char> buffer)
+    {
+        if (tags.Length > StackKeyTags)
+        {
+            return -1;
+        }
+
+        // Tag indexes in name order (insertion sort: a handful of tags at most).
+        Span<int> order = stackalloc int[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
+        {
+            if (tags[i].Value is not (string or null))
+            {
+                return -1;
+            }
+
+            var j = i;
+            while (j > 0 && string.CompareOrdinal(tags[order[j - 1]].Key, tags[i].Key) is var comparison && comparison >= 0)
+            {
+                if (comparison == 0)
+                {
+                    // A name twice: KeyOf's sort may order those two either way, so let it decide.
+                    return -1;
+                }
+
+                order[j] = order[j - 1];
+                j--;
+            }
+
+            order[j] = i;
+        }
+
+        var length = 0;
+        foreach (var index in order)
+        {
+            var name = tags[index].Key;
+            var value = (string?)tags[index].Value ?? "";
+            if (length + name.Length + value.Length + 2 > buffer.Length)
+            {
+                return -1;
+            }
+
+            name.CopyTo(buffer[length..]);
+            length += name.Length;
+            buffer[length++] = '\u0001';
+            value.CopyTo(buffer[length..]);
+            length += value.Length;
+            buffer[length++] = '\u0002';
+        }
+
+        return length;
+    }
+
+    internal static string KeyOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (tags.IsEmpty)
         {
