@@ -23,6 +23,9 @@ public sealed class UnaryResponseShapeTests : IAsyncLifetime
 {
     private static readonly InteropResponse Reply = new() { Payload = ByteString.CopyFromUtf8("reply"), Index = 7 };
 
+    // Completed when the server sees a stalled call end because the client reset its stream.
+    private readonly TaskCompletionSource _stallAborted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     private WebApplication? _server;
     private ChronoqChannel? _channel;
 
@@ -129,13 +132,39 @@ public sealed class UnaryResponseShapeTests : IAsyncLifetime
         Assert.Contains("1000000000 bytes", error.Detail, StringComparison.Ordinal);
     }
 
-    private Task<InteropResponse> CallAsync(string shape) =>
+    [Fact]
+    public async Task DeadlineWhileTheMessageIsArriving_ThrowsDeadlineExceededAndServerSeesTheReset()
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync("Stalls", CallOptions.WithTimeout(TimeSpan.FromMilliseconds(500))));
+
+        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the deadline took {watch.Elapsed} to fire");
+        await _stallAborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task CancelledWhileTheMessageIsArriving_ThrowsCancelledAndServerSeesTheReset()
+    {
+        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        // No deadline: the caller's token alone must end the read.
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync("Stalls", new CallOptions { CancellationToken = cancellation.Token }));
+
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+        await _stallAborted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private Task<InteropResponse> CallAsync(string shape) => CallAsync(shape, CallOptions.WithTimeout(TimeSpan.FromSeconds(20)));
+
+    private Task<InteropResponse> CallAsync(string shape, CallOptions options) =>
         _channel!.UnaryAsync(
             new RpcMethod<InteropRequest, InteropResponse>(RpcMethodType.Unary, "shapes.Test", shape, InteropResponse.Parser),
             new InteropRequest(),
-            CallOptions.WithTimeout(TimeSpan.FromSeconds(20)));
+            options);
 
-    private static async Task RespondAsync(HttpContext context)
+    private async Task RespondAsync(HttpContext context)
     {
         // Read the request to its end first, as a gRPC server does before answering a unary call.
         await context.Request.Body.CopyToAsync(Stream.Null);
@@ -180,6 +209,17 @@ public sealed class UnaryResponseShapeTests : IAsyncLifetime
             case "/shapes.Test/Invalid":
                 await body.WriteAsync(Frame([0xff, 0xff, 0xff]));
                 break;
+            case "/shapes.Test/Stalls":
+                // The headers, a prefix and part of the message, then nothing until the client gives up.
+                await body.WriteAsync(Frame(Reply.ToByteArray()).AsMemory(0, 8));
+                await body.FlushAsync();
+                await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    _stallAborted.TrySetResult();
+                }
+
+                return;
             case "/shapes.Test/HugePrefix":
                 var prefix = new byte[GrpcFraming.HeaderSize];
                 BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(1), 1_000_000_000);
