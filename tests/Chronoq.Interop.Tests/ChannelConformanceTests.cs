@@ -229,6 +229,22 @@ public abstract class ChannelConformanceTests<TServer> : IClassFixture<TServer>,
     }
 
     [Fact]
+    public async Task ServerStreaming_CancelledWithMessagesAlreadyBuffered_ThrowsCancelledOnTheNextRead()
+    {
+        using var cancellation = new CancellationTokenSource();
+        using var call = _channel.ServerStreaming(
+            ServerStream, new InteropRequest { Count = 1000 }, Bounded() with { CancellationToken = cancellation.Token });
+        Assert.True(await call.MoveNextAsync());
+
+        // The server sends without pause: by now the client holds messages it has not handed out.
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        await cancellation.CancelAsync();
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await call.MoveNextAsync());
+
+        Assert.Equal(StatusCode.Cancelled, error.StatusCode);
+    }
+
+    [Fact]
     public async Task ServerStreaming_DisposedUnfinished_ServerSeesTheReset()
     {
         var before = await CancelledCallsAsync();

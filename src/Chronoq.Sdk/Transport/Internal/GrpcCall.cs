@@ -177,6 +177,12 @@ internal sealed class GrpcCall<TResponse> : IDisposable
             return settled.Code == StatusCode.OK ? null : throw settled.ToException();
         }
 
+        if (_token.IsCancellationRequested)
+        {
+            // Cancelled or past the deadline: messages already buffered are not handed out.
+            throw Fail(CancelledOrDeadlineStatus());
+        }
+
         GrpcFrameReadResult<TResponse> result;
         try
         {
