@@ -30,8 +30,9 @@ RUN ln -s /opt/chronoq-cli/chronoq /usr/local/bin/chronoq
 ENV Chronoq__GrpcUrl=http://0.0.0.0:50051 \
     Chronoq__Auth__AllowUnauthenticated=true \
     Chronoq__HttpUrl=http://0.0.0.0:8080 \
-    Chronoq__ShutdownTimeout=00:00:25 \
-    DOTNET_gcServer=0
+    Chronoq__ShutdownTimeout=00:00:25
+# GC: the server's build selects server GC without DATAS (see Chronoq.Service.csproj). A container
+# memory limit caps the heap at 75 % of it; DOTNET_GCHeapHardLimit sets it explicitly.
 EXPOSE 50051 8080
 # The image's built-in non-root user (uid 1654).
 USER $APP_UID

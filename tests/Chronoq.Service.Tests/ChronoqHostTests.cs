@@ -47,12 +47,25 @@ public sealed class ChronoqHostTests
     [Fact]
     public void RuntimeConfig_ThreadPoolWorkersDoNotSpinForWork()
     {
-        // The server's runtimeconfig.json (copied next to its assembly) is what the process starts with.
-        var path = Path.ChangeExtension(typeof(ChronoqHost).Assembly.Location, ".runtimeconfig.json");
+        using var config = ServerRuntimeConfig();
 
-        using var config = JsonDocument.Parse(File.ReadAllText(path));
-        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
-
-        Assert.Equal(0, properties.GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
+        Assert.Equal(0, Properties(config).GetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit").GetInt32());
     }
+
+    [Fact]
+    public void RuntimeConfig_ServerGcWithoutDynamicAdaptation()
+    {
+        using var config = ServerRuntimeConfig();
+        var properties = Properties(config);
+
+        Assert.True(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.Equal(0, properties.GetProperty("System.GC.DynamicAdaptationMode").GetInt32());
+    }
+
+    /// <summary>The server's runtimeconfig.json (copied next to its assembly): what the process starts with.</summary>
+    private static JsonDocument ServerRuntimeConfig() =>
+        JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(typeof(ChronoqHost).Assembly.Location, ".runtimeconfig.json")));
+
+    private static JsonElement Properties(JsonDocument config) =>
+        config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
 }
