@@ -160,9 +160,15 @@ public class EngineCycleBenchmarks
                 }
 
                 var deleted = await _engine.DeleteBatchAsync(_targets);
-                if (!deleted.IsOk || Array.Exists(deleted.Value, status => !status.IsOk))
+                if (!deleted.IsOk)
                 {
-                    throw new InvalidOperationException("a delete failed");
+                    throw new InvalidOperationException($"DeleteBatch failed: {deleted.Status.Message}");
+                }
+
+                var failed = Array.FindIndex(deleted.Value, status => !status.IsOk);
+                if (failed >= 0)
+                {
+                    throw new InvalidOperationException($"a delete failed: {deleted.Value[failed].Code} {deleted.Value[failed].Message}");
                 }
             }
         }

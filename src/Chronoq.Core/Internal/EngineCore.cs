@@ -516,8 +516,8 @@ internal sealed class EngineCore
             return true;
         }
 
-        // Rounded up: waking a little late costs less than waking early, which is one more turn
-        // (the semaphore's own timeout accounting is coarse, so early wake-ups still happen).
+        // To the fraction of a millisecond (see PreciseWait): a wake-up rounded up to whole
+        // milliseconds made every delayed job 0.5 ms later on average.
         var untilDue = _wakeAtMs == long.MaxValue
             ? double.MaxValue
             : (DateTimeOffset.FromUnixTimeMilliseconds(_wakeAtMs) - _time.GetUtcNow()).TotalMilliseconds;
@@ -526,7 +526,7 @@ internal sealed class EngineCore
             untilDue = Math.Min(untilDue, DeferredWakeLimitMs);
         }
 
-        if (untilDue > 0 && _wake.Wait((int)Math.Min(Math.Ceiling(untilDue), int.MaxValue)))
+        if (untilDue > 0 && PreciseWait.Wait(_wake, untilDue))
         {
             return true;
         }
