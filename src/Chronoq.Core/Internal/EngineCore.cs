@@ -291,6 +291,12 @@ internal sealed class EngineCore
     /// <summary>Stops accepting commands and waits until the loop answered every pending one with UNAVAILABLE and ended the streams.</summary>
     public Task StopAsync()
     {
+        // Other threads let this engine's spare go when they next use an engine (see Rent).
+        if (ReferenceEquals(t_spareCommand?.Owner, this))
+        {
+            t_spareCommand = null;
+        }
+
         // A full fence before WakeIfSleeping reads the flag, as after a write (see TryWrite).
         Interlocked.Exchange(ref _closed, 1);
         WakeIfSleeping();
@@ -306,11 +312,18 @@ internal sealed class EngineCore
     public EngineCommand Rent(CommandKind kind)
     {
         var command = t_spareCommand;
-        if (command is not null && ReferenceEquals(command.Owner, this))
+        if (command is not null)
         {
+            // Taken either way: another engine's spare is let go, or it would keep that engine
+            // (its table, store and bodies) reachable from this thread after it stopped.
             t_spareCommand = null;
+            if (!ReferenceEquals(command.Owner, this))
+            {
+                command = null;
+            }
         }
-        else if (!_pool.TryDequeue(out command))
+
+        if (command is null && !_pool.TryDequeue(out command))
         {
             command = new EngineCommand(_options.RunContinuationsAsynchronously, this);
         }
@@ -322,7 +335,7 @@ internal sealed class EngineCore
     public void Return(EngineCommand command)
     {
         command.Reset();
-        if (t_spareCommand is null)
+        if (t_spareCommand is null || !ReferenceEquals(t_spareCommand.Owner, this))
         {
             t_spareCommand = command;
             return;
@@ -521,9 +534,13 @@ internal sealed class EngineCore
         var untilDue = _wakeAtMs == long.MaxValue
             ? double.MaxValue
             : (DateTimeOffset.FromUnixTimeMilliseconds(_wakeAtMs) - _time.GetUtcNow()).TotalMilliseconds;
-        if (deferred)
+        // Bounded only to look at the queue again: no timer is due when such a wait ends, so the
+        // loop looks at the queue without running a turn (a blocked caller would otherwise cost a
+        // turn every millisecond for as long as it blocks).
+        var onlyToLook = deferred && untilDue > DeferredWakeLimitMs;
+        if (onlyToLook)
         {
-            untilDue = Math.Min(untilDue, DeferredWakeLimitMs);
+            untilDue = DeferredWakeLimitMs;
         }
 
         if (untilDue > 0 && PreciseWait.Wait(_wake, untilDue))
@@ -533,7 +550,7 @@ internal sealed class EngineCore
 
         // Timed out: no writer signals this sleep any more. Same as above if one claimed the flag.
         Interlocked.CompareExchange(ref _sleeping, 0, 1);
-        timersDue = true;
+        timersDue = !onlyToLook;
         return true;
     }
 

@@ -76,4 +76,38 @@ public sealed class AnswerDeliveryTests
         Assert.All(answered, Assert.True);
         Assert.Equal((ulong)callers, (await EngineHarness.Wait(engine.GetTopicStatsAsync("other"))).Value.Ready);
     }
+
+    [Fact]
+    public async Task ContinuationBlockedInsideItsAnswerBatch_IdleLoopRunsNoTurnsMeanwhile()
+    {
+        await using var engine = await ChronoqEngine.StartAsync(EngineOptions.Default, new MemoryJobStore(), TimeProvider.System).WaitAsync(EngineHarness.Bound);
+        using var blocked = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+
+        // While a batch is out the loop looks at its queue every millisecond (a blocked caller may
+        // have queued a command whose wake-up it owes); with nothing queued and no timer due that
+        // look must not cost a turn.
+        async Task Caller(ValueTask<EngineResult<ReservedJob?>> reserve)
+        {
+            await reserve.ConfigureAwait(false);
+            blocked.Set();
+            release.Wait(EngineHarness.Bound);
+        }
+
+        var callers = new[]
+        {
+            Caller(engine.ReserveOneAsync(Topics, TimeSpan.FromSeconds(10))),
+            Caller(engine.ReserveOneAsync(Topics, TimeSpan.FromSeconds(10))),
+        };
+        Assert.True((await EngineHarness.Wait(engine.PutBatchAsync(new[] { new JobSpec { Topic = "t" }, new JobSpec { Topic = "t" } }))).IsOk);
+        Assert.True(blocked.Wait(EngineHarness.Bound));
+
+        var turnsBefore = engine.Turns;
+        await Task.Delay(300);
+        var idleTurns = engine.Turns - turnsBefore;
+        release.Set();
+        await Task.WhenAll(callers).WaitAsync(EngineHarness.Bound);
+
+        Assert.True(idleTurns < 10, $"{idleTurns} turns in 300 ms with nothing to do");
+    }
 }
