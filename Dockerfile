@@ -32,8 +32,9 @@ ENV Chronoq__GrpcUrl=http://0.0.0.0:50051 \
     Chronoq__HttpUrl=http://0.0.0.0:8080 \
     Chronoq__ShutdownTimeout=00:00:25
 # GC: the server's build selects server GC with DATAS (see Chronoq.Service.csproj); workstation GC
-# (DOTNET_gcServer=0) made delayed jobs later. A container memory limit caps the heap at 75 % of it;
-# DOTNET_GCHeapHardLimit sets it explicitly.
+# (DOTNET_gcServer=0) made delayed jobs later. DATAS starts with one heap and adds heaps only under
+# load, so memory does not grow with the host's core count (DOTNET_GCHeapCount caps the heaps). A
+# container memory limit caps the heap at 75 % of it; DOTNET_GCHeapHardLimit sets it explicitly.
 EXPOSE 50051 8080
 # The image's built-in non-root user (uid 1654).
 USER $APP_UID

@@ -17,7 +17,7 @@ internal static class ServiceSettings
     // Variables read by the .NET runtime and ASP.NET themselves, which the manifests may set.
     private static readonly HashSet<string> RuntimeVariables = new(StringComparer.OrdinalIgnoreCase)
     {
-        "DOTNET_gcServer", "DOTNET_GCDynamicAdaptationMode", "DOTNET_GCHeapHardLimit", "DOTNET_GCHeapHardLimitPercent", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
+        "DOTNET_gcServer", "DOTNET_GCDynamicAdaptationMode", "DOTNET_GCHeapCount", "DOTNET_GCHeapHardLimit", "DOTNET_GCHeapHardLimitPercent", "ASPNETCORE_ENVIRONMENT", "DOTNET_ENVIRONMENT",
     };
 
     public static IReadOnlySet<string> ConfigurationKeys { get; } = BuildKeys();
