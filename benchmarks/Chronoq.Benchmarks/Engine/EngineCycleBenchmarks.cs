@@ -9,8 +9,8 @@ namespace Chronoq.Benchmarks.Engine;
 /// A cycle is one job put, reserved and deleted. With <see cref="BatchSize"/> 0 each caller runs
 /// single commands one after another (Put, ReserveOne poll, Delete); otherwise each caller puts
 /// <see cref="BatchSize"/> jobs with one PutBatch, takes that many reservations from its own
-/// Reserve stream (prefetch <see cref="BatchSize"/>) and deletes them with one DeleteBatch, the way
-/// a high-throughput in-process user would. Memory store; bodies are one shared array, so any
+/// Reserve stream (prefetch <see cref="BatchSize"/>, open for the caller's run) and deletes them
+/// with one DeleteBatch, the way a high-throughput in-process user would. Memory store; bodies are one shared array, so any
 /// allocation shown is the engine's own.
 /// </summary>
 [MemoryDiagnoser]
@@ -55,7 +55,7 @@ public class EngineCycleBenchmarks
             _batchCallers = new BatchCaller[Callers];
             for (var i = 0; i < Callers; i++)
             {
-                _batchCallers[i] = BatchCaller.OpenAsync(_engine, BatchSize).GetAwaiter().GetResult();
+                _batchCallers[i] = new BatchCaller(_engine, BatchSize);
             }
         }
     }
@@ -63,14 +63,6 @@ public class EngineCycleBenchmarks
     [GlobalCleanup]
     public void Cleanup()
     {
-        if (_batchCallers is not null)
-        {
-            foreach (var caller in _batchCallers)
-            {
-                caller.Stream.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-        }
-
         _engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
@@ -110,33 +102,37 @@ public class EngineCycleBenchmarks
         }
     }
 
-    /// <summary>One batched caller: its Reserve stream and the request lists it reuses every round.</summary>
+    /// <summary>One batched caller: the request lists it reuses every round, and a Reserve stream per run.</summary>
     private sealed class BatchCaller
     {
         private readonly ChronoqEngine _engine;
         private readonly JobSpec[] _specs;
         private readonly DeleteTarget[] _targets;
 
-        private BatchCaller(ChronoqEngine engine, ReservationStream stream, int batchSize)
+        public BatchCaller(ChronoqEngine engine, int batchSize)
         {
             _engine = engine;
-            Stream = stream;
             _specs = new JobSpec[batchSize];
             Array.Fill(_specs, new JobSpec { Topic = Topic, Body = Body });
             _targets = new DeleteTarget[batchSize];
         }
 
-        public ReservationStream Stream { get; }
-
-        public static async Task<BatchCaller> OpenAsync(ChronoqEngine engine, int batchSize)
-        {
-            var stream = await engine.OpenReservationStreamAsync(Topics, (uint)batchSize);
-            return new BatchCaller(engine, stream.Value, batchSize);
-        }
-
         public async Task RunAsync(int cycles)
         {
-            var events = Stream.Events;
+            // The stream ends with the run. The engine keeps filling a stream's free slots whether
+            // or not anyone still reads it, so a caller done with its rounds would go on taking its
+            // turn of the jobs the callers still running put: reserved to it, no one else can have
+            // them, and those callers would wait for exactly these jobs until the TTR (60 s) gave
+            // them back, voiding the tokens this caller then read in its next run. Disposing hands
+            // them back at once. Two commands per caller per run, next to its thousands of cycles.
+            var opened = await _engine.OpenReservationStreamAsync(Topics, (uint)_targets.Length);
+            if (!opened.IsOk)
+            {
+                throw new InvalidOperationException(opened.Status.Message);
+            }
+
+            await using var stream = opened.Value;
+            var events = stream.Events;
             for (var done = 0; done < cycles; done += _specs.Length)
             {
                 var put = await _engine.PutBatchAsync(_specs);
@@ -146,7 +142,8 @@ public class EngineCycleBenchmarks
                 }
 
                 // Every caller puts and takes the same number of jobs, so each stream gets its share
-                // even when it is handed jobs another caller put.
+                // even when it is handed jobs another caller put: a stream holds at most a batch, and
+                // while its caller has rounds left it reads all it holds.
                 for (var i = 0; i < _targets.Length; i++)
                 {
                     var reservation = await events.ReadAsync();

@@ -144,6 +144,35 @@ public sealed class StreamTests
         Assert.Equal(b, (await EngineHarness.Next(s2)).Job.Job.Id);
     }
 
+    /// <summary>
+    /// The tail of the engine-cycle benchmark's batched run in miniature: a caller done with its
+    /// rounds but with its stream still open takes its turn of the last jobs another caller put, so
+    /// that caller waits for them (for the TTR, were nothing to change); disposing the idle stream
+    /// returns them to READY and the waiting stream gets them at once.
+    /// </summary>
+    [Fact]
+    public async Task Stream_ReaderDoneButStreamOpen_HoldsItsTurnOfJobsUntilDisposed()
+    {
+        await using var h = await EngineHarness.StartAsync();
+        var finished = await Open(h, 2, "t");
+        await using var running = await Open(h, 2, "t");
+        await h.Advance(TimeSpan.Zero);
+        var a = await h.Put("t");
+        var b = await h.Put("t");
+
+        Assert.Equal(b, (await EngineHarness.Next(running)).Job.Job.Id);
+        await h.Advance(TimeSpan.FromSeconds(30));
+        Assert.False(running.Events.TryRead(out _));
+        var stats = await h.Stats("t");
+        Assert.Equal((0UL, 2UL, 2UL), (stats.Ready, stats.Reserved, stats.Waiting));
+
+        await finished.DisposeAsync().AsTask().WaitAsync(EngineHarness.Bound);
+
+        var handed = await EngineHarness.Next(running);
+        Assert.Equal(a, handed.Job.Job.Id);
+        Assert.True((await EngineHarness.Wait(h.Engine.DeleteAsync(a, handed.Job.Reservation))).IsOk);
+    }
+
     [Fact]
     public async Task Stream_PausedTopic_DeliversAfterPause()
     {
