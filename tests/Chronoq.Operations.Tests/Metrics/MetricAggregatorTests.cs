@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using Chronoq.Service.Telemetry.Internal;
 
 namespace Chronoq.Operations.Tests.Metrics;
@@ -29,28 +30,74 @@ public sealed class MetricAggregatorTests
     }
 
     [Fact]
-    public void TryWriteKey_StringTags_WritesTheKeyKeyOfBuildsWhateverTheOrder()
+    public void TryWriteKey_TagsInAnyOrder_WritesOneKeyInNameOrder()
     {
-        KeyValuePair<string, object?>[] tags = [new("topic", "orders"), new("kind", null), new("b", "x")];
+        KeyValuePair<string, object?>[] tags = [new("topic", "orders"), new("kind", null), new("b", 7)];
         KeyValuePair<string, object?>[] reordered = [tags[2], tags[0], tags[1]];
         Span<char> buffer = stackalloc char[256];
 
-        var length = InstrumentAggregate.TryWriteKey(tags, buffer);
-        var expected = InstrumentAggregate.KeyOf(tags);
-
-        Assert.Equal(expected, buffer[..length].ToString());
-        Assert.Equal(expected, buffer[..InstrumentAggregate.TryWriteKey(reordered, buffer)].ToString());
-        Assert.Equal(0, InstrumentAggregate.TryWriteKey([], buffer));
+        Assert.Equal("b\u00017\u0002kind\u0001\u0002topic\u0001orders\u0002", KeyOf(tags, buffer));
+        Assert.Equal(KeyOf(tags, buffer), KeyOf(reordered, buffer));
+        Assert.Equal("", KeyOf([], buffer));
     }
 
     [Fact]
-    public void TryWriteKey_NonStringValueRepeatedNameOrTooLong_LeavesItToKeyOf()
+    public void TryWriteKey_KeyLongerThanTheBuffer_ReturnsMinusOne()
     {
-        Span<char> buffer = stackalloc char[256];
+        KeyValuePair<string, object?>[] tags = [new("topic", "orders"), new("code", 12345)];
+        Span<int> order = stackalloc int[tags.Length];
+        InstrumentAggregate.OrderByName(tags, order);
+        var length = InstrumentAggregate.TryWriteKey(tags, order, stackalloc char[64]);
 
-        Assert.Equal(-1, InstrumentAggregate.TryWriteKey([new("code", 5)], buffer));
-        Assert.Equal(-1, InstrumentAggregate.TryWriteKey([new("topic", "a"), new("topic", "b")], buffer));
-        Assert.Equal(-1, InstrumentAggregate.TryWriteKey([new("topic", new string('t', 300))], buffer));
+        // Each cut of the buffer short of the whole key, whether in a name, a string or a number.
+        for (var size = 0; size < length; size++)
+        {
+            Assert.Equal(-1, InstrumentAggregate.TryWriteKey(tags, order, new char[size]));
+        }
+    }
+
+    [Fact]
+    public void Record_StringTagsOfAnExistingSeries_AllocatesNothing()
+    {
+        using var meter = new Meter(_meterName);
+        var aggregate = new InstrumentAggregate(meter.CreateHistogram<double>("test.lateness"));
+        KeyValuePair<string, object?>[] tags = [new("topic", "orders"), new("outcome", "reserved")];
+        aggregate.Record(0.5, tags); // the series exists from here on
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1_000; i++)
+        {
+            aggregate.Record(i, tags);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1_001, Assert.Single(aggregate.Snapshot().Points).Count);
+    }
+
+    [Fact]
+    public void Collect_NumberTagUnderACommaDecimalCulture_SameSeriesAndInvariantLabel()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var counter = meter.CreateCounter<long>("test.ratio");
+        var culture = CultureInfo.CurrentCulture;
+        try
+        {
+            CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+            counter.Add(1, new KeyValuePair<string, object?>("ratio", 1.5));
+            CultureInfo.CurrentCulture = CultureInfo.GetCultureInfo("de-DE");
+            // Without ICU every culture formats like the invariant one, and this test would prove nothing.
+            Assert.Equal(",", CultureInfo.CurrentCulture.NumberFormat.NumberDecimalSeparator);
+            counter.Add(2, new KeyValuePair<string, object?>("ratio", 1.5));
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
+
+        var point = Assert.Single(Assert.Single(aggregator.Collect()).Points);
+        Assert.Equal(3, point.Value);
+        Assert.Equal("1.5", Assert.Single(point.Labels).Value);
     }
 
     [Fact]
@@ -70,6 +117,22 @@ public sealed class MetricAggregatorTests
         Assert.Equal(2, points.Count);
         Assert.Equal(3, points.Single(p => p.Labels[0].Value == longTopic).Value);
         Assert.Equal(12, points.Single(p => p.Labels[0].Value == "short").Value);
+    }
+
+    [Fact]
+    public void Collect_MoreTagsThanTheStackOrderHolds_OneSeriesWhateverTheOrder()
+    {
+        using var meter = new Meter(_meterName);
+        using var aggregator = new MetricAggregator([_meterName]);
+        var counter = meter.CreateCounter<long>("test.wide");
+        var tags = Enumerable.Range(0, 12).Select(i => new KeyValuePair<string, object?>("t" + i, i)).ToArray();
+
+        counter.Add(1, tags);
+        counter.Add(2, tags.AsEnumerable().Reverse().ToArray());
+
+        var point = Assert.Single(Assert.Single(aggregator.Collect()).Points);
+        Assert.Equal(3, point.Value);
+        Assert.Equal(tags.Select(t => t.Key).Order(StringComparer.Ordinal), point.Labels.Select(l => l.Key));
     }
 
     [Fact]
@@ -155,5 +218,12 @@ public sealed class MetricAggregatorTests
         other.CreateCounter<long>("test.elsewhere").Add(1);
 
         Assert.Empty(aggregator.Collect());
+    }
+
+    private static string KeyOf(ReadOnlySpan<KeyValuePair<string, object?>> tags, Span<char> buffer)
+    {
+        Span<int> order = stackalloc int[tags.Length];
+        InstrumentAggregate.OrderByName(tags, order);
+        return buffer[..InstrumentAggregate.TryWriteKey(tags, order, buffer)].ToString();
     }
 }

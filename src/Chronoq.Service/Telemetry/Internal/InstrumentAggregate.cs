@@ -1,5 +1,6 @@
+using System.Buffers;
 using System.Diagnostics.Metrics;
-using System.Text;
+using System.Globalization;
 
 namespace Chronoq.Service.Telemetry.Internal;
 
@@ -13,8 +14,9 @@ internal sealed class InstrumentAggregate
     // OpenTelemetry's default explicit boundaries, used when an instrument advises none.
     private static readonly double[] DefaultBounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 
-    // Measurements whose tag values are all strings (a topic, say) build their series key here on
-    // the stack: a reserved job's lateness costs no allocation then, only a new series does.
+    // A series key is built on the stack up to these sizes (a longer one in a pooled array): a
+    // measurement whose tags are all strings (a reserved job's lateness by topic, say) costs no
+    // allocation then, only a new series does. A handful of tags is the most our meters attach.
     private const int StackKeyTags = 8;
     private const int StackKeyLength = 256;
 
@@ -59,32 +61,54 @@ internal sealed class InstrumentAggregate
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        Span<char> stackKey = stackalloc char[StackKeyLength];
-        var stackKeyLength = TryWriteKey(tags, stackKey);
-        var key = stackKeyLength >= 0 ? null : KeyOf(tags);
-        lock (_gate)
+        Span<int> order = tags.Length <= StackKeyTags ? stackalloc int[StackKeyTags] : new int[tags.Length];
+        order = order[..tags.Length];
+        OrderByName(tags, order);
+
+        Span<char> key = stackalloc char[StackKeyLength];
+        char[]? rented = null;
+        int keyLength;
+        while ((keyLength = TryWriteKey(tags, order, key)) < 0)
         {
-            var series = key is null
-                ? (_seriesByKey.TryGetValue(stackKey[..stackKeyLength], out var byStackKey) ? byStackKey : null)
-                : _series.GetValueOrDefault(key);
-            if (series is null)
+            var size = key.Length * 2;
+            if (rented is not null)
             {
-                series = new Series(LabelsOf(tags), _bounds.Length + 1);
-                _series.Add(key ?? stackKey[..stackKeyLength].ToString(), series);
+                ArrayPool<char>.Shared.Return(rented);
             }
 
-            switch (Kind)
+            key = rented = ArrayPool<char>.Shared.Rent(size);
+        }
+
+        try
+        {
+            lock (_gate)
             {
-                case MetricKind.Histogram:
-                    // Prometheus buckets are "less than or equal": a value on a bound counts in that bound's bucket.
-                    var index = Array.BinarySearch(_bounds, value);
-                    series.BucketCounts![index >= 0 ? index : ~index]++;
-                    series.Sum += value;
-                    series.Count++;
-                    break;
-                default:
-                    series.Value = IsDelta ? series.Value + value : value;
-                    break;
+                if (!_seriesByKey.TryGetValue(key[..keyLength], out var series))
+                {
+                    series = new Series(LabelsOf(tags, order), _bounds.Length + 1);
+                    _series.Add(key[..keyLength].ToString(), series);
+                }
+
+                switch (Kind)
+                {
+                    case MetricKind.Histogram:
+                        // Prometheus buckets are "less than or equal": a value on a bound counts in that bound's bucket.
+                        var index = Array.BinarySearch(_bounds, value);
+                        series.BucketCounts![index >= 0 ? index : ~index]++;
+                        series.Sum += value;
+                        series.Count++;
+                        break;
+                    default:
+                        series.Value = IsDelta ? series.Value + value : value;
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<char>.Shared.Return(rented);
             }
         }
     }
@@ -117,48 +141,39 @@ internal sealed class InstrumentAggregate
     }
 
     /// <summary>
-    /// Writes the key <see cref="KeyOf"/> would build into <paramref name="buffer"/> and returns its
-    /// length; -1 (write nothing usable) unless every tag value is a string or null, the names are
-    /// distinct and the key fits.
+    /// Fills <paramref name="order"/> with the indexes of <paramref name="tags"/> in ordinal name
+    /// order, so the same tag set in any order makes the same key and labels. Insertion sort: a
+    /// handful of tags at most, and stable, so a name given twice keeps the order it came in.
     /// </summary>
-    internal static int TryWriteKey(ReadOnlySpan<KeyValuePair<string, object?>> tags, Span<char> buffer)
+    internal static void OrderByName(ReadOnlySpan<KeyValuePair<string, object?>> tags, Span<int> order)
     {
-        if (tags.Length > StackKeyTags)
-        {
-            return -1;
-        }
-
-        // Tag indexes in name order (insertion sort: a handful of tags at most).
-        Span<int> order = stackalloc int[tags.Length];
         for (var i = 0; i < tags.Length; i++)
         {
-            if (tags[i].Value is not (string or null))
-            {
-                return -1;
-            }
-
             var j = i;
-            while (j > 0 && string.CompareOrdinal(tags[order[j - 1]].Key, tags[i].Key) is var comparison && comparison >= 0)
+            while (j > 0 && string.CompareOrdinal(tags[order[j - 1]].Key, tags[i].Key) > 0)
             {
-                if (comparison == 0)
-                {
-                    // A name twice: KeyOf's sort may order those two either way, so let it decide.
-                    return -1;
-                }
-
                 order[j] = order[j - 1];
                 j--;
             }
 
             order[j] = i;
         }
+    }
 
+    /// <summary>
+    /// Writes the series key of <paramref name="tags"/>, taken in <paramref name="order"/>, into
+    /// <paramref name="buffer"/> and returns its length, or -1 when it does not fit. Each value is
+    /// written as its label shows it (<see cref="ValueText"/>, invariant culture), so one label set
+    /// is one series whatever the recording thread's culture.
+    /// </summary>
+    internal static int TryWriteKey(ReadOnlySpan<KeyValuePair<string, object?>> tags, ReadOnlySpan<int> order, Span<char> buffer)
+    {
         var length = 0;
         foreach (var index in order)
         {
             var name = tags[index].Key;
-            var value = (string?)tags[index].Value ?? "";
-            if (length + name.Length + value.Length + 2 > buffer.Length)
+            // \u0001 and \u0002 cannot appear in a topic name, so distinct tag sets get distinct keys.
+            if (length + name.Length + 2 > buffer.Length)
             {
                 return -1;
             }
@@ -166,42 +181,45 @@ internal sealed class InstrumentAggregate
             name.CopyTo(buffer[length..]);
             length += name.Length;
             buffer[length++] = '\u0001';
-            value.CopyTo(buffer[length..]);
-            length += value.Length;
+            if (!TryWriteValue(tags[index].Value, buffer[length..^1], out var written))
+            {
+                return -1;
+            }
+
+            length += written;
             buffer[length++] = '\u0002';
         }
 
         return length;
     }
 
-    internal static string KeyOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    // ValueText's text, written in place: strings and numbers (span-formattable) allocate nothing.
+    private static bool TryWriteValue(object? value, Span<char> destination, out int written)
     {
-        if (tags.IsEmpty)
+        switch (value)
         {
-            return "";
+            case string text:
+                written = text.Length;
+                return text.TryCopyTo(destination);
+            case ISpanFormattable formattable:
+                return formattable.TryFormat(destination, out written, default, CultureInfo.InvariantCulture);
+            default:
+                var other = ValueText(value);
+                written = other.Length;
+                return other.TryCopyTo(destination);
         }
-
-        var sorted = tags.ToArray();
-        Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        var key = new StringBuilder();
-        foreach (var (name, value) in sorted)
-        {
-            // \u0001 and \u0002 cannot appear in a topic name, so distinct tag sets get distinct keys.
-            key.Append(name).Append('\u0001').Append(value).Append('\u0002');
-        }
-
-        return key.ToString();
     }
 
-    private static KeyValuePair<string, string>[] LabelsOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    private static string ValueText(object? value) => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
+
+    private static KeyValuePair<string, string>[] LabelsOf(ReadOnlySpan<KeyValuePair<string, object?>> tags, ReadOnlySpan<int> order)
     {
         var labels = new KeyValuePair<string, string>[tags.Length];
-        for (var i = 0; i < tags.Length; i++)
+        for (var i = 0; i < order.Length; i++)
         {
-            labels[i] = new(tags[i].Key, Convert.ToString(tags[i].Value, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+            labels[i] = new(tags[order[i]].Key, ValueText(tags[order[i]].Value));
         }
 
-        Array.Sort(labels, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         return labels;
     }
 
