@@ -84,8 +84,7 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
             await writer.CommitAsync(Batch(9, JobMutation.Upsert(Ready(9)), JobMutation.Delete(9)), cts.Token);
         }
 
-        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
-        var recovered = await reader.RecoverAsync(cts.Token);
+        var recovered = await RecoverInNewStoreAsync(db, cts.Token);
 
         Assert.Equal(9UL, recovered.IdHighWater);
         var byId = recovered.Jobs.ToDictionary(j => j.Id);
@@ -123,9 +122,8 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
         }
 
         // Every commit wrote the row with the batch's highest id, so none needed the stored mark.
-        Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
-        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
-        var recovered = await reader.RecoverAsync(cts.Token);
+        Assert.Equal(0L, await StoredMarkAsync(db, cts.Token));
+        var recovered = await RecoverInNewStoreAsync(db, cts.Token);
         Assert.Equal(3UL, recovered.IdHighWater);
         Assert.Equal([1UL, 2UL, 3UL], recovered.Jobs.Select(j => j.Id).Order());
     }
@@ -140,7 +138,7 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
         // Ids 2 to 9 were handed out but their jobs are not in this batch (rolled back, say).
         await store.CommitAsync(Batch(9, JobMutation.Upsert(Ready(1))), cts.Token);
 
-        Assert.Equal(9L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+        Assert.Equal(9L, await StoredMarkAsync(db, cts.Token));
         Assert.Equal(9UL, (await store.RecoverAsync(cts.Token)).IdHighWater);
     }
 
@@ -154,18 +152,17 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
             await writer.CommitAsync(Batch(3, JobMutation.Upsert(Ready(1)), JobMutation.Upsert(Ready(2)), JobMutation.Upsert(Ready(3))), cts.Token);
             // Deletes beside a new highest row: that row proves the mark, still nothing to store.
             await writer.CommitAsync(Batch(4, JobMutation.Delete(1), JobMutation.Upsert(Ready(4))), cts.Token);
-            Assert.Equal(0L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+            Assert.Equal(0L, await StoredMarkAsync(db, cts.Token));
 
             // Id 4 goes, and no row above it proves the mark any more.
             await writer.CommitAsync(Batch(4, JobMutation.Delete(4)), cts.Token);
-            Assert.Equal(4L, await ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cts.Token));
+            Assert.Equal(4L, await StoredMarkAsync(db, cts.Token));
 
             // The stored mark covers deletes of lower ids from now on.
             await writer.CommitAsync(Batch(4, JobMutation.Delete(3)), cts.Token);
         }
 
-        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
-        var recovered = await reader.RecoverAsync(cts.Token);
+        var recovered = await RecoverInNewStoreAsync(db, cts.Token);
         Assert.Equal(4UL, recovered.IdHighWater);
         Assert.Equal(2UL, Assert.Single(recovered.Jobs).Id);
     }
@@ -187,8 +184,7 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
             await second.CommitAsync(Batch(5, JobMutation.Delete(5)), cts.Token);
         }
 
-        await using var reader = await StoreAsync(db, cancellationToken: cts.Token);
-        var recovered = await reader.RecoverAsync(cts.Token);
+        var recovered = await RecoverInNewStoreAsync(db, cts.Token);
         Assert.Equal(5UL, recovered.IdHighWater);
         Assert.Equal(4UL, Assert.Single(recovered.Jobs).Id);
     }
@@ -416,6 +412,17 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
         Assert.Equal(Body(1, 10), bodies[2].ToArray());
         Assert.Equal(Body(3, 30), bodies[3].ToArray());
         Assert.Empty(await store.ReadBodiesAsync([], cts.Token));
+    }
+
+    /// <summary>The id high-water mark as stored, without the rows that may prove a higher one.</summary>
+    private static Task<long> StoredMarkAsync(string db, CancellationToken cancellationToken) =>
+        ScalarAsync<long>(db, "SELECT id_high_water FROM chronoq.meta", cancellationToken);
+
+    /// <summary>What a restart would recover: a new store on <paramref name="db"/>, recovered and closed.</summary>
+    private static async Task<RecoveredState> RecoverInNewStoreAsync(string db, CancellationToken cancellationToken)
+    {
+        await using var store = await StoreAsync(db, cancellationToken: cancellationToken);
+        return await store.RecoverAsync(cancellationToken);
     }
 
     private static void AssertSameJob(JobRecord expected, JobRecord actual)
