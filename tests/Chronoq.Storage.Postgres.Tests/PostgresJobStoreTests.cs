@@ -177,8 +177,9 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
             await first.CommitAsync(Batch(5, JobMutation.Upsert(Ready(4)), JobMutation.Upsert(Ready(5))), cts.Token);
         }
 
-        // A store started without recovery learns the highest stored id, and deleting that row
-        // stores the mark it proved.
+        // A store started without recovery counts, for a commit that deletes, only the stored mark
+        // (0 here), not the highest stored id: deleting row 5 removes the only proof of mark 5, so
+        // the commit stores it.
         await using (var second = await StoreAsync(db, cancellationToken: cts.Token))
         {
             await second.CommitAsync(Batch(5, JobMutation.Delete(5)), cts.Token);
@@ -187,6 +188,30 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
         var recovered = await RecoverInNewStoreAsync(db, cts.Token);
         Assert.Equal(5UL, recovered.IdHighWater);
         Assert.Equal(4UL, Assert.Single(recovered.Jobs).Id);
+    }
+
+    [Fact]
+    public async Task CommitAsync_UpdateAfterReopenWithoutRecovery_UpdatesTheRowTheStoredMarkDoesNotCover()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("hwupd", cts.Token);
+        await using (var first = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await first.CommitAsync(Batch(5, JobMutation.Upsert(Ready(4)), JobMutation.Upsert(Ready(5))), cts.Token);
+        }
+
+        // Row 5 proved the mark, so none was stored: only the highest stored id, read at start,
+        // tells the new store that id 5 exists. Without it the update would go as a plain INSERT
+        // and break the primary key.
+        Assert.Equal(0L, await StoredMarkAsync(db, cts.Token));
+        await using (var second = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await second.CommitAsync(Batch(5, JobMutation.Upsert(Ready(5) with { Priority = 9 })), cts.Token);
+        }
+
+        var recovered = await RecoverInNewStoreAsync(db, cts.Token);
+        Assert.Equal([4UL, 5UL], recovered.Jobs.Select(j => j.Id).Order());
+        Assert.Equal(9U, recovered.Jobs.Single(j => j.Id == 5).Priority);
     }
 
     [Fact]
