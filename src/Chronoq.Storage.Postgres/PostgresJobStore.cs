@@ -167,8 +167,7 @@ public sealed class PostgresJobStore : IJobStore
                 },
                 cancellationToken).ConfigureAwait(false);
 
-            ulong highWater = Math.Max(storedHighWater, maxId);
-            _highWater.Reset(storedHighWater, maxId);
+            ulong highWater = _highWater.Reset(storedHighWater, maxId);
             PostgresStoreLog.Recovered(_logger, jobs.Count, highWater, _options.Schema, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             return new RecoveredState(jobs, highWater);
         }
@@ -411,11 +410,12 @@ public sealed class PostgresJobStore : IJobStore
         }
         catch
         {
+            // Belt and braces: a deleting commit stores its own mark in the same transaction when Stored is lower; this keeps Proven safe without relying on that.
             _highWater.Failed();
             throw;
         }
 
-        _highWater.Committed(_columns.BatchHighWater, _columns.DeletedIds.Count > 0, _columns.HighestWrittenId, (ulong?)_columns.HighWater);
+        _highWater.Committed(_columns.BatchHighWater, _columns.ProvenWithoutMark, (ulong?)_columns.HighWater);
         return true;
     }
 

@@ -33,8 +33,8 @@ internal sealed class CommitColumns
     /// <summary>The engine's high-water mark of the batch.</summary>
     public ulong BatchHighWater { get; private set; }
 
-    /// <summary>The highest id of the rows this commit writes (they exist after it); 0 when it writes none.</summary>
-    public ulong HighestWrittenId { get; private set; }
+    /// <summary>What recovery would compute after this commit without its mark (<see cref="HighWaterMarks.ProvenWithoutMark"/>).</summary>
+    public ulong ProvenWithoutMark { get; private set; }
 
     public bool IsEmpty => DeletedIds.Count == 0 && Inserted.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
 
@@ -48,7 +48,7 @@ internal sealed class CommitColumns
         WithBody.Clear();
         KeepingBody.Clear();
         DeletedIds.Clear();
-        HighestWrittenId = 0;
+        ulong highestWrittenId = 0;
 
         foreach (var mutation in batch.Mutations)
         {
@@ -83,7 +83,7 @@ internal sealed class CommitColumns
                 continue;
             }
 
-            HighestWrittenId = Math.Max(HighestWrittenId, record.Id);
+            highestWrittenId = Math.Max(highestWrittenId, record.Id);
             if (record.BodyUnchanged)
             {
                 KeepingBody.Add(record, includeBody: false);
@@ -99,7 +99,8 @@ internal sealed class CommitColumns
         }
 
         BatchHighWater = batch.IdHighWater;
-        HighWater = marks.ToWrite(batch.IdHighWater, DeletedIds.Count > 0, HighestWrittenId) is { } mark ? ToStored(mark) : null;
+        ProvenWithoutMark = marks.ProvenWithoutMark(DeletedIds.Count > 0, highestWrittenId);
+        HighWater = HighWaterMarks.ToWrite(batch.IdHighWater, ProvenWithoutMark) is { } mark ? ToStored(mark) : null;
         _collapsed.Clear();
     }
 

@@ -31,24 +31,25 @@ internal sealed class HighWaterMarks
     public ulong Written { get; private set; }
 
     /// <summary>Starts from what the database holds: the stored mark and the highest id in the table.</summary>
-    public void Reset(ulong stored, ulong highestStoredId)
+    /// <returns>The mark recovery computes from them.</returns>
+    public ulong Reset(ulong stored, ulong highestStoredId)
     {
         Stored = stored;
         Written = Math.Max(stored, highestStoredId);
         Volatile.Write(ref _proven, Written);
+        return Written;
     }
 
-    /// <summary>The mark a commit must write for <paramref name="batchHighWater"/>, or null when rows prove it.</summary>
+    /// <summary>What recovery would compute after a commit if the commit wrote no mark.</summary>
     /// <param name="hasDeletes">Whether the commit deletes rows (which may be the ones that proved the mark so far).</param>
     /// <param name="highestWrittenId">The highest id of the rows the commit writes (that exist after it); 0 when none.</param>
-    public ulong? ToWrite(ulong batchHighWater, bool hasDeletes, ulong highestWrittenId)
-    {
-        ulong proven = Math.Max(hasDeletes ? Stored : Proven, highestWrittenId);
-        return proven >= batchHighWater ? null : batchHighWater;
-    }
+    public ulong ProvenWithoutMark(bool hasDeletes, ulong highestWrittenId) => Math.Max(hasDeletes ? Stored : Proven, highestWrittenId);
 
-    /// <summary>After a commit that succeeded; <paramref name="writtenMark"/> is what <see cref="ToWrite"/> returned for it.</summary>
-    public void Committed(ulong batchHighWater, bool hasDeletes, ulong highestWrittenId, ulong? writtenMark)
+    /// <summary>The mark a commit must write for <paramref name="batchHighWater"/>, or null when <paramref name="provenWithoutMark"/> (<see cref="ProvenWithoutMark"/>) covers it.</summary>
+    public static ulong? ToWrite(ulong batchHighWater, ulong provenWithoutMark) => provenWithoutMark >= batchHighWater ? null : batchHighWater;
+
+    /// <summary>After a commit that succeeded, with the <see cref="ProvenWithoutMark"/> and <see cref="ToWrite"/> values it was loaded with.</summary>
+    public void Committed(ulong batchHighWater, ulong provenWithoutMark, ulong? writtenMark)
     {
         if (writtenMark is { } mark)
         {
@@ -56,7 +57,7 @@ internal sealed class HighWaterMarks
         }
 
         Written = Math.Max(Written, batchHighWater);
-        Volatile.Write(ref _proven, Math.Max(Math.Max(hasDeletes ? Stored : Proven, highestWrittenId), Stored));
+        Volatile.Write(ref _proven, Math.Max(provenWithoutMark, Stored));
     }
 
     /// <summary>
