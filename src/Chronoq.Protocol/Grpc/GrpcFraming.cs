@@ -50,49 +50,63 @@ public static class GrpcFraming
     }
 
     /// <summary>
-    /// Tries to cut one frame off the front of <paramref name="buffer"/>. The maximum size is
-    /// checked on the prefix, before any payload is needed, so an absurd length never buffers.
-    /// Returns <see cref="GrpcFrameReadStatus.Message"/> with the payload and the position after
-    /// the frame; <see cref="GrpcFrameReadStatus.TruncatedFrame"/> when more bytes are needed
-    /// (the caller decides whether the stream has ended); <see cref="GrpcFrameReadStatus.MessageTooLarge"/>
-    /// or <see cref="GrpcFrameReadStatus.Compressed"/> for a prefix it must reject.
+    /// Decodes the frame at the front of <paramref name="buffer"/>: the one routine behind every
+    /// read of length-prefixed messages, whatever holds the bytes. The maximum size is checked on
+    /// the prefix, before any payload is needed, so an absurd length never buffers.
+    /// <paramref name="ended"/> says whether the stream has ended after these bytes.
     /// </summary>
-    public static GrpcFrameReadStatus TryReadFrame(
+    /// <returns>
+    /// <see cref="GrpcFrameReadStatus.Message"/> or <see cref="GrpcFrameReadStatus.InvalidMessage"/>
+    /// for a whole frame, which <paramref name="consumed"/> covers; <see cref="GrpcFrameReadStatus.TruncatedFrame"/>
+    /// for an incomplete one: when the stream has not ended, more bytes are needed, and the
+    /// declared length is known once the prefix is in (0 before) so the caller can size its buffer;
+    /// <see cref="GrpcFrameReadStatus.EndOfStream"/> for a clean end between frames; or a prefix to
+    /// reject (<see cref="GrpcFrameReadStatus.MessageTooLarge"/>, <see cref="GrpcFrameReadStatus.Compressed"/>).
+    /// <paramref name="consumed"/> is 0 for all but a whole frame.
+    /// </returns>
+    public static GrpcFrameReadResult<T> Decode<T>(
         in ReadOnlySequence<byte> buffer,
+        bool ended,
+        MessageParser<T> parser,
         int maxMessageSize,
-        out ReadOnlySequence<byte> payload,
-        out SequencePosition end,
-        out long declaredLength)
+        out long consumed)
+        where T : class, IMessage<T>
     {
-        payload = default;
-        end = buffer.Start;
-        declaredLength = 0;
+        consumed = 0;
         if (buffer.Length < HeaderSize)
         {
-            return GrpcFrameReadStatus.TruncatedFrame;
+            var status = ended && buffer.IsEmpty ? GrpcFrameReadStatus.EndOfStream : GrpcFrameReadStatus.TruncatedFrame;
+            return new(status, null, 0);
         }
 
         Span<byte> header = stackalloc byte[HeaderSize];
         buffer.Slice(0, HeaderSize).CopyTo(header);
-        declaredLength = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
+        long declaredLength = BinaryPrimitives.ReadUInt32BigEndian(header[1..]);
         if (header[0] != 0)
         {
-            return GrpcFrameReadStatus.Compressed;
+            return new(GrpcFrameReadStatus.Compressed, null, declaredLength);
         }
 
         if (declaredLength > maxMessageSize)
         {
-            return GrpcFrameReadStatus.MessageTooLarge;
+            return new(GrpcFrameReadStatus.MessageTooLarge, null, declaredLength);
         }
 
         if (buffer.Length - HeaderSize < declaredLength)
         {
-            return GrpcFrameReadStatus.TruncatedFrame;
+            return new(GrpcFrameReadStatus.TruncatedFrame, null, declaredLength);
         }
 
-        payload = buffer.Slice(HeaderSize, declaredLength);
-        end = payload.End;
-        return GrpcFrameReadStatus.Message;
+        // The frame is over either way: bytes that do not parse are not read again.
+        consumed = HeaderSize + declaredLength;
+        try
+        {
+            return new(GrpcFrameReadStatus.Message, parser.ParseFrom(buffer.Slice(HeaderSize, declaredLength)), declaredLength);
+        }
+        catch (InvalidProtocolBufferException)
+        {
+            return new(GrpcFrameReadStatus.InvalidMessage, null, declaredLength);
+        }
     }
 
     /// <summary>
@@ -157,40 +171,20 @@ public static class GrpcFraming
         where T : class, IMessage<T>
     {
         var buffer = result.Buffer;
-        var status = TryReadFrame(buffer, maxMessageSize, out var payload, out var end, out var declaredLength);
-        done = true;
-        switch (status)
+        var outcome = Decode(buffer, result.IsCompleted, parser, maxMessageSize, out var consumed);
+        if (consumed > 0)
         {
-            case GrpcFrameReadStatus.Message:
-                T message;
-                try
-                {
-                    message = parser.ParseFrom(payload);
-                }
-                catch (InvalidProtocolBufferException)
-                {
-                    reader.AdvanceTo(end);
-                    return new(GrpcFrameReadStatus.InvalidMessage, null, declaredLength);
-                }
-
-                reader.AdvanceTo(end);
-                return new(GrpcFrameReadStatus.Message, message, declaredLength);
-
-            case GrpcFrameReadStatus.TruncatedFrame when !result.IsCompleted:
-                // Need more: mark everything examined so the next read waits for new bytes.
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                done = false;
-                return default;
-
-            case GrpcFrameReadStatus.TruncatedFrame:
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                return new(buffer.IsEmpty ? GrpcFrameReadStatus.EndOfStream : GrpcFrameReadStatus.TruncatedFrame, null, declaredLength);
-
-            default:
-                // Rejected on the prefix: consume nothing more; the call is over anyway.
-                reader.AdvanceTo(buffer.Start, buffer.End);
-                return new(status, null, declaredLength);
+            reader.AdvanceTo(buffer.GetPosition(consumed));
         }
+        else
+        {
+            // Nothing whole yet: mark everything examined so the next read waits for new bytes.
+            // After a rejected prefix or the end nothing more is read: the call is over anyway.
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+
+        done = outcome.Status != GrpcFrameReadStatus.TruncatedFrame || result.IsCompleted;
+        return outcome;
     }
 
     [DoesNotReturn]

@@ -118,6 +118,37 @@ public sealed class GrpcFramingTests
         Assert.Equal(GrpcFrameReadStatus.InvalidMessage, result.Status);
     }
 
+    [Fact]
+    public void Decode_PrefixInFrameIncompleteStreamGoesOn_TruncatedWithDeclaredLengthNothingConsumed()
+    {
+        // A caller holding the bytes in one array sizes it from this declared length.
+        var frame = Frame(new EchoRequest { Text = new string('x', 300) });
+
+        var result = GrpcFraming.Decode(new ReadOnlySequence<byte>(frame, 0, 10), ended: false, EchoRequest.Parser, int.MaxValue, out var consumed);
+
+        Assert.Equal(GrpcFrameReadStatus.TruncatedFrame, result.Status);
+        Assert.Equal(frame.Length - GrpcFraming.HeaderSize, result.DeclaredLength);
+        Assert.Equal(0, consumed);
+    }
+
+    [Fact]
+    public void Decode_BadFrameThenMessage_ConsumesOneFrameAtATime()
+    {
+        var bad = new byte[] { 0, 0, 0, 0, 2, 0x0A, 50 };
+        var good = Frame(new EchoRequest { Text = "after" });
+        var bytes = bad.Concat(good).ToArray();
+
+        var first = GrpcFraming.Decode(new ReadOnlySequence<byte>(bytes), ended: true, EchoRequest.Parser, int.MaxValue, out var firstConsumed);
+        var second = GrpcFraming.Decode(new ReadOnlySequence<byte>(bytes, (int)firstConsumed, good.Length), ended: true, EchoRequest.Parser, int.MaxValue, out var secondConsumed);
+        var end = GrpcFraming.Decode(ReadOnlySequence<byte>.Empty, ended: true, EchoRequest.Parser, int.MaxValue, out _);
+
+        Assert.Equal(GrpcFrameReadStatus.InvalidMessage, first.Status);
+        Assert.Equal(bad.Length, firstConsumed);
+        Assert.Equal("after", second.Message?.Text);
+        Assert.Equal(good.Length, secondConsumed);
+        Assert.Equal(GrpcFrameReadStatus.EndOfStream, end.Status);
+    }
+
     private static byte[] Frame(IMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>();

@@ -369,28 +369,11 @@ internal sealed class GrpcCall<TResponse> : IDisposable
         while (true)
         {
             var buffered = new ReadOnlySequence<byte>(_buffer, _bufferStart, _bufferEnd - _bufferStart);
-            var status = GrpcFraming.TryReadFrame(buffered, maxMessageSize, out var payload, out _, out var declaredLength);
-            if (status == GrpcFrameReadStatus.Message)
+            var result = GrpcFraming.Decode(buffered, _bodyEnded, _parser, maxMessageSize, out var consumed);
+            _bufferStart += (int)consumed;
+            if (result.Status != GrpcFrameReadStatus.TruncatedFrame || _bodyEnded)
             {
-                _bufferStart += GrpcFraming.HeaderSize + (int)declaredLength;
-                try
-                {
-                    return new(GrpcFrameReadStatus.Message, _parser.ParseFrom(payload), declaredLength);
-                }
-                catch (InvalidProtocolBufferException)
-                {
-                    return new(GrpcFrameReadStatus.InvalidMessage, null, declaredLength);
-                }
-            }
-
-            if (status != GrpcFrameReadStatus.TruncatedFrame)
-            {
-                return new(status, null, declaredLength);
-            }
-
-            if (_bodyEnded)
-            {
-                return new(buffered.IsEmpty ? GrpcFrameReadStatus.EndOfStream : GrpcFrameReadStatus.TruncatedFrame, null, declaredLength);
+                return result;
             }
 
             MakeRoom();
