@@ -376,7 +376,7 @@ internal sealed class GrpcCall<TResponse> : IDisposable
                 return result;
             }
 
-            MakeRoom();
+            MakeRoom(GrpcFraming.HeaderSize + result.DeclaredLength);
             var read = await _body.ReadAsync(_buffer.AsMemory(_bufferEnd), _token).ConfigureAwait(false);
             if (read == 0)
             {
@@ -387,18 +387,32 @@ internal sealed class GrpcCall<TResponse> : IDisposable
         }
     }
 
-    // Room for at least one more byte after the buffered ones: the consumed front is dropped,
-    // and the array doubles only when the bytes still needed fill it (so a lying prefix cannot
-    // make it grow beyond what actually arrived).
-    private void MakeRoom()
+    // Room for the whole frame that starts at _bufferStart, whose length is known once its prefix
+    // is in (before that, the prefix's own length). That prefix passed the size check, so the
+    // array grows at most once per frame, straight to its size (never past MaxReceiveMessageSize),
+    // instead of doubling and copying its way up. The consumed front is dropped when the frame
+    // would not fit behind it.
+    private void MakeRoom(long frameLength)
     {
-        if (_bufferEnd < _buffer.Length)
+        if (_bufferStart + frameLength <= _buffer.Length)
         {
+            // The frame is incomplete, so its end lies past _bufferEnd: there is room to read.
             return;
         }
 
         var buffered = _bufferEnd - _bufferStart;
-        var target = buffered < _buffer.Length ? _buffer : ArrayPool<byte>.Shared.Rent(Math.Max(UnaryBufferSize, _buffer.Length * 2));
+        var target = _buffer;
+        if (frameLength > _buffer.Length)
+        {
+            if (frameLength > Array.MaxLength)
+            {
+                // Only a MaxReceiveMessageSize within a few bytes of int.MaxValue lets a prefix get here.
+                throw new RpcException(StatusCode.ResourceExhausted, $"The response message is {frameLength - GrpcFraming.HeaderSize} bytes, more than one array can hold.");
+            }
+
+            target = ArrayPool<byte>.Shared.Rent(Math.Max(UnaryBufferSize, (int)frameLength));
+        }
+
         _buffer.AsSpan(_bufferStart, buffered).CopyTo(target);
         if (!ReferenceEquals(target, _buffer))
         {
