@@ -123,6 +123,19 @@ public sealed class UnaryResponseShapeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MessageThenBadFrameAsLongAsTheFirstBuffer_ThrowsInternalForTheBadFrame()
+    {
+        // The second frame is as long as the client's first buffer (1 KiB) and starts behind the
+        // first message, so it fits only once the consumed message is dropped from the front and
+        // the frame moved to the start of the same array. Its own bytes must survive that move to
+        // be judged: the first message read again would pass for a second message instead.
+        var error = await Assert.ThrowsAsync<RpcException>(() => CallAsync("MessageThenBadFrame"));
+
+        Assert.Equal(StatusCode.Internal, error.StatusCode);
+        Assert.Contains("not a valid InteropResponse", error.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task PrefixOverMaxReceiveSize_ThrowsResourceExhaustedBeforeTheBodyArrives()
     {
         // The server announces 1 GB and then sends nothing more: only the prefix can be judged.
@@ -214,6 +227,12 @@ public sealed class UnaryResponseShapeTests : IAsyncLifetime
                 break;
             case "/shapes.Test/Invalid":
                 await body.WriteAsync(Frame([0xff, 0xff, 0xff]));
+                break;
+            case "/shapes.Test/MessageThenBadFrame":
+                await body.WriteAsync(Frame(Reply.ToByteArray()));
+
+                // 1 KiB in all, the size of the client's first buffer; 0xff bytes are no protobuf message.
+                await body.WriteAsync(Frame(Enumerable.Repeat((byte)0xff, 1024 - GrpcFraming.HeaderSize).ToArray()));
                 break;
             case "/shapes.Test/Stalls":
                 // The headers, a prefix and part of the message, then nothing until the client gives up.
