@@ -15,7 +15,7 @@
 #      - the Chronoq server on it (Release build, logging at Warning),
 #      - beanstalkd -b <binlog dir> -f 50 (its default: fsync at most every 50 ms) and, unless
 #        --no-fsync-always, a second beanstalkd -b <another dir> -f 0 (fsync on every binlog write);
-#   4. runs `Chronoq.LoadGen workloads --only W1,W2` against Chronoq and `Chronoq.LoadGen beanstalk`
+#   4. runs `Chronoq.LoadGen workloads --only W1,W2,CYCLE` against Chronoq and `Chronoq.LoadGen beanstalk`
 #      against each beanstalkd (each: a warm-up, then --runs measured runs, medians);
 #   5. prints the table, then stops every process it started and removes the temporary directory
 #      (also on failure or Ctrl-C).
@@ -152,7 +152,7 @@ run() { # label, log file, loadgen arguments...
   timeout "$run_timeout" dotnet "$loadgen" "$@" | tee "$log"
 }
 run "beanstalkd -b -f 50" "$work/bs50.out" beanstalk --address "127.0.0.1:$bs50_port" --runs "$runs"
-run "Chronoq durable" "$work/chronoq.out" workloads --address "http://127.0.0.1:$grpc_port" --only W1,W2 --runs "$runs"
+run "Chronoq durable" "$work/chronoq.out" workloads --address "http://127.0.0.1:$grpc_port" --only W1,W2,CYCLE --runs "$runs"
 if [ "$fsync_always" -eq 1 ]; then
   # fsync on every write costs ~0.5 ms of beanstalkd's single thread per put and per delete, so
   # 50,000 jobs would take 10+ minutes a pass; 5,000 per run measure the same rates.
@@ -169,6 +169,7 @@ ratio() { if [ -n "$1" ] && [ -n "$2" ] && [ "$2" -gt 0 ]; then awk -v a="$1" -v
 c_batch="$(median "$work/chronoq.out" "W1 enqueue 50000 x 100 B, PutBatch")"
 c_unbatched="$(median "$work/chronoq.out" "W1 enqueue 50000 x 100 B, unbatched Put")"
 c_drain="$(median "$work/chronoq.out" "W2 drain 50000,")"
+c_cycle="$(median "$work/chronoq.out" "CYCLE put-reserve-delete")"
 b50_one="$(median "$work/bs50.out" "1 in flight")"
 b50_pipe="$(median "$work/bs50.out" "pipelined")"
 b50_drain="$(median "$work/bs50.out" "W2 drain")"
@@ -189,4 +190,4 @@ echo "|---|---:|---:|---:|---:|---:|"
 echo "| W1 enqueue: Chronoq PutBatch of 500 / beanstalkd 500 puts pipelined per write | $c_batch | $b50_pipe | $(ratio "$c_batch" "$b50_pipe") | ${b0_pipe:--} | $(ratio "$c_batch" "$b0_pipe") |"
 echo "| W1 enqueue, one put in flight per connection (Chronoq unbatched Put) | $c_unbatched | $b50_one | $(ratio "$c_unbatched" "$b50_one") | ${b0_one:--} | $(ratio "$c_unbatched" "$b0_one") |"
 echo "| W2 drain: Chronoq Reserve streams + coalesced deletes / beanstalkd reserve + delete | $c_drain | $b50_drain | $(ratio "$c_drain" "$b50_drain") | ${b0_drain:--} | $(ratio "$c_drain" "$b0_drain") |"
-echo "| put→reserve→delete cycles (beanstalkd only) | - | $b50_cycle | - | ${b0_cycle:--} | - |"
+echo "| put→reserve→delete cycles: Chronoq Reserve stream (prefetch 1), delete + next put together / beanstalkd delete + put + reserve in one write | $c_cycle | $b50_cycle | $(ratio "$c_cycle" "$b50_cycle") | ${b0_cycle:--} | $(ratio "$c_cycle" "$b0_cycle") |"

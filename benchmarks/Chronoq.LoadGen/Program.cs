@@ -12,12 +12,12 @@ using Microsoft.Extensions.Logging;
 // (any server of chronoq.interop.v1.InteropTest, e.g. tests/interop/node/interop_server.js, to
 // tell client costs from server costs), and measures the client transport against it: unary
 // calls/s and server-streamed messages/s.
-// Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4,I4,I4PUT,RECOVERY] [--runs 3] [--server-pid PID]
+// Or: ... -- workloads --address http://127.0.0.1:PORT [--only W1,W2,W3,W4,I4,I4PUT,CYCLE,RECOVERY] [--runs 3] [--server-pid PID]
 //            [--postgres-pid POSTMASTER_PID] [--metrics-url http://127.0.0.1:PORT/metrics] [--connection-string PG] [--server-dll PATH] [--recover-jobs 1000000] [--w3-jobs 10000] [--w3-prefetch 64]
 // runs the standard workloads (StandardWorkloads) through the SDK against a running server;
 // RECOVERY starts and restarts a server of its own (--server-dll) over --connection-string.
 // Or: ... -- beanstalk --address HOST:PORT [--runs 3] [--jobs 50000] runs the same shapes against beanstalkd (Beanstalk/BeanstalkWorkloads).
-const string WorkloadsUsage = "Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,I4PUT,RECOVERY] [--runs N] [--server-pid PID] [--postgres-pid PID] [--metrics-url URL] [--connection-string PG] [--server-dll PATH] [--recover-jobs N] [--w3-jobs N] [--w3-prefetch N]";
+const string WorkloadsUsage = "Chronoq.LoadGen workloads --address URL [--only W1,W2,W3,W4,I4,I4PUT,CYCLE,RECOVERY] [--runs N] [--server-pid PID] [--postgres-pid PID] [--metrics-url URL] [--connection-string PG] [--server-dll PATH] [--recover-jobs N] [--w3-jobs N] [--w3-prefetch N]";
 
 if (args.Length > 0 && args[0] == "beanstalk")
 {

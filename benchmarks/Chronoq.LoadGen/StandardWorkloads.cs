@@ -24,6 +24,8 @@ namespace Chronoq.LoadGen;
 /// DeleteBatch calls. I4PUT runs the unbatched Put shape alone. RECOVERY starts a server of its own over PostgreSQL (--connection-string),
 /// fills it with live jobs, then kills it (SIGKILL) and starts it again, timing each restart from
 /// process start to the first successful call that sees every job.
+/// CYCLE runs put→reserve→delete cycles from 32 workers, the shape beanstalkd's comparison calls
+/// cycles (benchmarks/compare-beanstalkd.sh).
 /// </summary>
 internal sealed class StandardWorkloads
 {
@@ -99,6 +101,22 @@ internal sealed class StandardWorkloads
             Console.WriteLine(Invariant($"W1 enqueue {W1Jobs} x {BodyBytes} B, PutBatch of {BatchSize} ({Concurrency} producers): median {Median(batched):F0} jobs/s"));
             Console.WriteLine(Invariant($"W1 enqueue {W1Jobs} x {BodyBytes} B, unbatched Put, {Concurrency} producers: median {Median(unbatched):F0} jobs/s"));
             Console.WriteLine(Invariant($"W2 drain {W1Jobs}, {Concurrency} Reserve streams (prefetch 1) + Delete coalesced into DeleteBatch: median {Median(drained):F0} jobs/s"));
+        }
+
+        if (which.Contains("CYCLE"))
+        {
+            var cycled = new List<double>();
+            for (var run = 0; run <= _runs; run++)
+            {
+                var c = await CycleAsync(batching, NextTopic());
+                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: put-reserve-delete {c:F0} cycles/s"));
+                if (run > 0)
+                {
+                    cycled.Add(c);
+                }
+            }
+
+            Console.WriteLine(Invariant($"CYCLE put-reserve-delete {W1Jobs} x {BodyBytes} B, {Concurrency} workers (Reserve stream prefetch 1; delete and next put together, coalesced by the client): median {Median(cycled):F0} cycles/s"));
         }
 
         if (which.Contains("I4") || which.Contains("I4PUT"))
@@ -459,6 +477,51 @@ internal sealed class StandardWorkloads
             throw new TimeoutException($"drained only {done} of {W1Jobs} jobs in 5 minutes");
         }
 
+        return W1Jobs / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// put→reserve→delete cycles, as beanstalkd's comparison runs them: each worker puts a job, takes
+    /// the next one its Reserve stream (prefetch 1) is given (any worker's), then deletes it and puts
+    /// its next job at the same time (beanstalkd: one write for both). Each worker takes as many as
+    /// it puts, so a job is always there for a waiting worker; a worker done with its share closes
+    /// its stream at once, which hands any job delivered to it meanwhile to another.
+    /// </summary>
+    private static async Task<double> CycleAsync(ChronoqClient client, string topic)
+    {
+        var next = -1;
+        using var bound = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        var watch = Stopwatch.StartNew();
+        await Parallel(async () =>
+        {
+            if (Interlocked.Increment(ref next) >= W1Jobs)
+            {
+                return;
+            }
+
+            await using var reservations = client.ReserveAsync(topic, new ReserveOptions { Prefetch = 1 }, bound.Token).GetAsyncEnumerator(bound.Token);
+            await client.PutAsync(new PutRequest { Topic = topic, Body = Body }, bound.Token);
+            while (true)
+            {
+                if (!await reservations.MoveNextAsync())
+                {
+                    throw new InvalidOperationException("the Reserve stream ended before the cycles did");
+                }
+
+                var delete = reservations.Current.DeleteAsync(bound.Token);
+                var more = Interlocked.Increment(ref next) < W1Jobs;
+                if (more)
+                {
+                    await client.PutAsync(new PutRequest { Topic = topic, Body = Body }, bound.Token);
+                }
+
+                await delete;
+                if (!more)
+                {
+                    return;
+                }
+            }
+        });
         return W1Jobs / watch.Elapsed.TotalSeconds;
     }
 
