@@ -86,7 +86,7 @@ internal sealed class StandardWorkloads
                 var b = await EnqueueInBatchesAsync(batching, topic, W1Jobs, BatchSize, Concurrency);
                 var u = await EnqueueUnbatchedAsync(unary, NextTopic());
                 var d = await DrainAsync(batching, topic);
-                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W1 batched {b:F0} jobs/s, W1 unbatched {u:F0} jobs/s, W2 drain {d:F0} jobs/s"));
+                Console.WriteLine(Invariant($"  run {RunName(run)}: W1 batched {b:F0} jobs/s, W1 unbatched {u:F0} jobs/s, W2 drain {d:F0} jobs/s"));
                 if (run > 0)
                 {
                     batched.Add(b);
@@ -105,18 +105,8 @@ internal sealed class StandardWorkloads
 
         if (which.Contains("CYCLE"))
         {
-            var cycled = new List<double>();
-            for (var run = 0; run <= _runs; run++)
-            {
-                var c = await CycleAsync(batching, NextTopic());
-                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: put-reserve-delete {c:F0} cycles/s"));
-                if (run > 0)
-                {
-                    cycled.Add(c);
-                }
-            }
-
-            Console.WriteLine(Invariant($"CYCLE put-reserve-delete {W1Jobs} x {BodyBytes} B, {Concurrency} workers (Reserve stream prefetch 1; delete and next put together, coalesced by the client): median {Median(cycled):F0} cycles/s"));
+            var cycles = await MedianOfRunsAsync(() => CycleAsync(batching, NextTopic()), c => Invariant($"put-reserve-delete {c:F0} cycles/s"));
+            Console.WriteLine(Invariant($"CYCLE put-reserve-delete {W1Jobs} x {BodyBytes} B, {Concurrency} workers (Reserve stream prefetch 1; delete and next put together, coalesced by the client): median {cycles:F0} cycles/s"));
         }
 
         if (which.Contains("I4") || which.Contains("I4PUT"))
@@ -149,7 +139,7 @@ internal sealed class StandardWorkloads
                 var (a, b, c) = await LatenessAsync(batching, NextTopic(), _latenessJobs, _latenessPrefetch);
                 var collections = GC.CollectionCount(0) - collectionsBefore;
                 var paused = (GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds;
-                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W3 lateness p50 {a:F2} ms, p99 {b:F2} ms, max {c:F2} ms (client: {collections} GCs, {paused:F1} ms paused)"));
+                Console.WriteLine(Invariant($"  run {RunName(run)}: W3 lateness p50 {a:F2} ms, p99 {b:F2} ms, max {c:F2} ms (client: {collections} GCs, {paused:F1} ms paused)"));
                 if (run > 0)
                 {
                     p50.Add(a);
@@ -169,18 +159,8 @@ internal sealed class StandardWorkloads
                 return;
             }
 
-            var perJob = new List<double>();
-            for (var run = 0; run <= _runs; run++)
-            {
-                var bytes = await MemoryPerDelayedJobAsync(batching, NextTopic(), pid);
-                Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W4 {bytes:F0} B of server RSS per pending delayed job"));
-                if (run > 0)
-                {
-                    perJob.Add(bytes);
-                }
-            }
-
-            Console.WriteLine(Invariant($"W4 server RSS growth per pending delayed job ({W4Jobs} jobs x {BodyBytes} B delayed 1 h): median {Median(perJob):F0} B"));
+            var perJob = await MedianOfRunsAsync(() => MemoryPerDelayedJobAsync(batching, NextTopic(), pid), bytes => Invariant($"W4 {bytes:F0} B of server RSS per pending delayed job"));
+            Console.WriteLine(Invariant($"W4 server RSS growth per pending delayed job ({W4Jobs} jobs x {BodyBytes} B delayed 1 h): median {perJob:F0} B"));
         }
     }
 
@@ -434,7 +414,24 @@ internal sealed class StandardWorkloads
         return jobs / watch.Elapsed.TotalSeconds;
     }
 
-    private static string RunName(int run) => run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture);
+    internal static string RunName(int run) => run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A warm-up run, then the measured runs, each printed; the median of the measured ones.</summary>
+    private async Task<double> MedianOfRunsAsync(Func<Task<double>> measure, Func<double, string> describe)
+    {
+        var measured = new List<double>();
+        for (var run = 0; run <= _runs; run++)
+        {
+            var value = await measure();
+            Console.WriteLine($"  run {RunName(run)}: {describe(value)}");
+            if (run > 0)
+            {
+                measured.Add(value);
+            }
+        }
+
+        return Median(measured);
+    }
 
     private static async Task<double> EnqueueUnbatchedAsync(ChronoqClient client, string topic)
     {

@@ -101,7 +101,7 @@ internal sealed class BeanstalkWorkloads
             await DrainAsync(timeout.Token);
             await SwitchTubeAsync(NextTube(), timeout.Token);
             var c = await CycleAsync(timeout.Token);
-            Console.WriteLine(Invariant($"  run {(run == 0 ? "warm-up" : run.ToString(CultureInfo.InvariantCulture))}: W1 put 1 in flight {u:F0} jobs/s, W1 put pipelined {p:F0} jobs/s, W2 drain {d:F0} jobs/s, put-reserve-delete {c:F0} cycles/s"));
+            Console.WriteLine(Invariant($"  run {StandardWorkloads.RunName(run)}: W1 put 1 in flight {u:F0} jobs/s, W1 put pipelined {p:F0} jobs/s, W2 drain {d:F0} jobs/s, put-reserve-delete {c:F0} cycles/s"));
             if (run > 0)
             {
                 unpipelined.Add(u);
