@@ -7,8 +7,12 @@ namespace Chronoq.Core;
 /// A streaming reservation (chronoq.v1 Reserve): the engine delivers the most urgent ready job across
 /// the watched topics whenever fewer than <see cref="Prefetch"/> jobs are held through the stream, and
 /// a <see cref="DeadlineSoon"/> event 1 s before each reservation's deadline. A slot frees on delete,
-/// release, bury or TTR timeout. Disposing the stream returns every job it still holds to READY at
-/// once and completes <see cref="Events"/>.
+/// release, bury or TTR timeout: at once, while that change is still committing, so that a freed
+/// slot does not wait a commit for its next job (which is always one that is durable already). If
+/// the change's commit then fails, its job is held through the stream again, beside the one that
+/// took its slot, so the stream holds one more than <see cref="Prefetch"/> until one of them goes.
+/// Disposing the stream returns every job it still holds to READY at once and completes
+/// <see cref="Events"/>.
 /// </summary>
 public sealed class ReservationStream : IAsyncDisposable
 {

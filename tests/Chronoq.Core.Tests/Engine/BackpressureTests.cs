@@ -15,10 +15,9 @@ public sealed class BackpressureTests
         Assert.Equal(held, (await EngineHarness.Next(stream)).Job.Job.Id);
 
         // A commit that does not return blocks the loop, so nothing more leaves the queue.
-        var hold = new TaskCompletionSource();
-        store.Hold = hold;
+        var hold = store.HoldNextCommit();
         var blocker = h.Engine.PutAsync(new JobSpec { Topic = "t" }).AsTask();
-        await store.Holding.Task.WaitAsync(EngineHarness.Bound);
+        await hold.WaitUntilReachedAsync();
         var queued = new[]
         {
             h.Engine.PutAsync(new JobSpec { Topic = "t" }).AsTask(),
@@ -39,7 +38,7 @@ public sealed class BackpressureTests
         var closing = stream.DisposeAsync().AsTask();
         Assert.All(queued, put => Assert.False(put.IsCompleted));
 
-        hold.SetResult();
+        hold.Release();
         Assert.True((await blocker.WaitAsync(EngineHarness.Bound)).IsOk);
         foreach (var put in queued)
         {

@@ -37,8 +37,7 @@ public sealed class DurabilityTests
         var serverBefore = (await EngineHarness.Wait(h.Engine.GetServerStatsAsync())).Value;
 
         // Hold one commit so every following command lands in the next drained batch, which fails.
-        var hold = new TaskCompletionSource();
-        store.Hold = hold;
+        var hold = store.HoldNextCommit();
         var blocker = h.Engine.PutAsync(new JobSpec { Topic = "blocker" }).AsTask();
         await Task.Delay(50); // lets the loop pick up the blocker; correctness does not depend on it
         var batch = new List<Task<EngineStatus>>
@@ -56,7 +55,7 @@ public sealed class DurabilityTests
         var waiter = h.Engine.ReserveOneAsync(new[] { "v" }, TimeSpan.Zero).AsTask();
         await Task.Delay(50);
         store.Fail = true;
-        hold.SetResult();
+        hold.Release();
 
         Assert.Equal(ErrorCode.Unavailable, (await blocker.WaitAsync(EngineHarness.Bound)).Status.Code);
         foreach (var task in batch)
@@ -96,13 +95,12 @@ public sealed class DurabilityTests
     {
         var store = new FakeDurableStore();
         await using var h = await EngineHarness.StartAsync(store);
-        var hold = new TaskCompletionSource();
-        store.Hold = hold;
+        var hold = store.HoldNextCommit();
         var first = h.Engine.PutAsync(new JobSpec { Topic = "t" }).AsTask();
         await Task.Delay(50);
         var rest = Enumerable.Range(0, 500).Select(_ => h.Engine.PutAsync(new JobSpec { Topic = "t" }).AsTask()).ToArray();
         await Task.Delay(50);
-        hold.SetResult();
+        hold.Release();
         await Task.WhenAll(rest).WaitAsync(EngineHarness.Bound);
         await first.WaitAsync(EngineHarness.Bound);
 
@@ -118,13 +116,12 @@ public sealed class DurabilityTests
         await using var h = await EngineHarness.StartAsync(store);
         var waiter = h.Engine.ReserveOneAsync(new[] { "t" }, TimeSpan.FromMinutes(1)).AsTask();
         await h.Advance(TimeSpan.Zero);
-        var hold = new TaskCompletionSource();
-        store.Hold = hold;
+        var hold = store.HoldNextCommit();
         var put = h.Engine.PutAsync(new JobSpec { Topic = "t" }).AsTask();
         await Task.Delay(100);
         Assert.False(waiter.IsCompleted);
         Assert.False(put.IsCompleted);
-        hold.SetResult();
+        hold.Release();
         var id = (await put.WaitAsync(EngineHarness.Bound)).Value.Id;
         Assert.Equal(id, (await waiter.WaitAsync(EngineHarness.Bound)).Value!.Value.Job.Id);
     }

@@ -22,11 +22,7 @@ internal sealed class FakeDurableStore : IJobStore
     /// <summary>When set, every commit throws <see cref="StorageUnavailableException"/>.</summary>
     public volatile bool Fail;
 
-    /// <summary>When set, the next commit waits for it before going on.</summary>
-    public TaskCompletionSource? Hold;
-
-    /// <summary>Completed once a commit is waiting on <see cref="Hold"/>: the engine loop is blocked in it.</summary>
-    public TaskCompletionSource Holding { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CommitHold? _nextHold;
 
     /// <summary>When set, every body read throws <see cref="StorageUnavailableException"/>.</summary>
     public volatile bool FailReads;
@@ -73,12 +69,10 @@ internal sealed class FakeDurableStore : IJobStore
 
     public async ValueTask CommitAsync(MutationBatch batch, CancellationToken cancellationToken)
     {
-        var hold = Hold;
-        if (hold is not null)
+        if (Interlocked.Exchange(ref _nextHold, null) is { } hold)
         {
-            Hold = null;
-            Holding.TrySetResult();
-            await hold.Task.WaitAsync(EngineHarness.Bound, cancellationToken);
+            hold.Reached.TrySetResult(batch.Mutations.Count);
+            await hold.Released.Task.WaitAsync(EngineHarness.Bound, cancellationToken);
         }
 
         if (Fail)
@@ -126,5 +120,29 @@ internal sealed class FakeDurableStore : IJobStore
         }
     }
 
+    /// <summary>
+    /// Makes the next commit wait until <see cref="CommitHold.Release"/>: while it waits the engine
+    /// loop is blocked inside that commit, with the batch applied in memory but not yet durable.
+    /// </summary>
+    public CommitHold HoldNextCommit()
+    {
+        var hold = new CommitHold();
+        Volatile.Write(ref _nextHold, hold);
+        return hold;
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
+
+/// <summary>One held commit of <see cref="FakeDurableStore.HoldNextCommit"/>.</summary>
+internal sealed class CommitHold
+{
+    internal TaskCompletionSource<int> Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the commit is waiting (the engine loop is blocked in it), with the batch's mutation count.</summary>
+    public Task<int> WaitUntilReachedAsync() => Reached.Task.WaitAsync(EngineHarness.Bound);
+
+    public void Release() => Released.TrySetResult();
 }
