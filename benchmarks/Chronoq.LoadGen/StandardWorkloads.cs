@@ -195,8 +195,11 @@ internal sealed class StandardWorkloads
             var allocatedPerPut = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)I4UnbatchedJobs;
             var commits = (await CommitTotals.ReadAsync(_metricsUrl)) - commitsBefore;
             var d = unbatchedOnly ? double.NaN : await DrainWithDeleteBatchAsync(batching, topic, I4PutBatchJobs);
-            Console.WriteLine(Invariant(
-                $"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms, {perPut}, client allocates {allocatedPerPut:F0} B a put, {commits.Describe(I4UnbatchedJobs / u)}; drain {d:F0} jobs/s"));
+            var unbatchedLine = Invariant(
+                $"unbatched Put {u:F0} jobs/s, ack p50 {ackP50:F2} ms, p99 {ackP99:F2} ms, {perPut}, client allocates {allocatedPerPut:F0} B a put, {commits.Describe(I4UnbatchedJobs / u)}");
+            Console.WriteLine(unbatchedOnly
+                ? Invariant($"  run {RunName(run)}: I4 {unbatchedLine}")
+                : Invariant($"  run {RunName(run)}: I4 PutBatch of {I4BatchSize} {b:F0} jobs/s; {unbatchedLine}; drain {d:F0} jobs/s"));
             if (run > 0)
             {
                 batched.Add(b);

@@ -619,7 +619,7 @@ internal sealed class EngineCore
             // Slots this batch freed (a delete, release or bury of a streamed job) take their next
             // job now, while the commit runs, instead of one commit later: a prefetch-1 stream
             // would otherwise wait a whole commit per job. Only jobs the batch did not touch go
-            // out, so nothing is delivered that is not durable already.
+            // out, so nothing is delivered that is not durable already (CanDeliverBeforeCommit).
             Dispatch(beforeCommit: true);
         }
 
@@ -2055,10 +2055,9 @@ internal sealed class EngineCore
             }
 
             var slot = MostUrgentReady(best);
-            if (beforeCommit && _touched.Contains(slot))
+            if (beforeCommit && !CanDeliverBeforeCommit(best, slot))
             {
-                // Put, released or kicked in the uncommitted batch: the dispatch after the
-                // commit delivers it (or, on rollback, whatever is ready then).
+                // The dispatch after the commit serves this waiter and every later one, in order.
                 return;
             }
 
@@ -2101,6 +2100,15 @@ internal sealed class EngineCore
 
         _polls.Clear();
     }
+
+    /// <summary>
+    /// Before the commit a job goes out only if the batch did not touch it (so it is durable
+    /// already: put, released or kicked in this batch it is not) and only straight into a stream:
+    /// a ReserveOne answer, or a delivery queued behind a body read, would reach its caller only
+    /// after the commit, with the job's TTR running from before it.
+    /// </summary>
+    private bool CanDeliverBeforeCommit(Waiter waiter, int slot) =>
+        waiter is StreamWaiter { PendingDeliveries: 0 } && !_touched.Contains(slot) && !_table.IsBodyDropped(slot);
 
     private void WriteDelivery(StreamWaiter stream, int slot, in ReservedJob reserved)
     {
