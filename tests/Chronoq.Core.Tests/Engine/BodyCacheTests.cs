@@ -23,13 +23,6 @@ public sealed class BodyCacheTests
         return result.Value.Select(p => p.Id).ToArray();
     }
 
-    private static async Task<ReservationStream> Open(EngineHarness h, uint prefetch, params string[] topics)
-    {
-        var result = await EngineHarness.Wait(h.Engine.OpenReservationStreamAsync(topics, prefetch));
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
     [Fact]
     public async Task UnderBudget_PeekAndStream_NeverReadTheStore()
     {
@@ -42,7 +35,7 @@ public sealed class BodyCacheTests
             Assert.Equal(BodyOf(i), (await h.Peek(ids[i])).Body.ToArray());
         }
 
-        await using var stream = await Open(h, 50, "t");
+        await using var stream = await h.OpenStream(50, "t");
         for (var i = 0; i < ids.Length; i++)
         {
             Assert.Equal(BodyOf(i), (await EngineHarness.Next(stream)).Job.Job.Body.ToArray());
@@ -77,7 +70,7 @@ public sealed class BodyCacheTests
         var ids = await PutMany(h, 200);
 
         // Opening the stream is one engine turn that delivers all 200: one read for all of them.
-        await using var stream = await Open(h, 200, "t");
+        await using var stream = await h.OpenStream(200, "t");
         for (var i = 0; i < ids.Length; i++)
         {
             var job = (await EngineHarness.Next(stream)).Job.Job;
@@ -197,7 +190,7 @@ public sealed class BodyCacheTests
         await PutMany(h, 10);
         store.FailReads = true;
 
-        await using var stream = await Open(h, 5, "t");
+        await using var stream = await h.OpenStream(5, "t");
         var ended = await Assert.ThrowsAsync<StorageUnavailableException>(
             async () => await stream.Events.WaitToReadAsync().AsTask().WaitAsync(EngineHarness.Bound));
         Assert.Contains("body", ended.Message, StringComparison.Ordinal);
@@ -220,7 +213,7 @@ public sealed class BodyCacheTests
 
         store.RecoveryBodyBytes = 200;
         await using var h = await EngineHarness.StartAsync(store, TinyBudget);
-        await using var stream = await Open(h, 20, "t");
+        await using var stream = await h.OpenStream(20, "t");
         for (var i = 0; i < ids.Length; i++)
         {
             Assert.Equal(BodyOf(i), (await EngineHarness.Next(stream)).Job.Job.Body.ToArray());
@@ -250,7 +243,7 @@ public sealed class BodyCacheTests
         await using var h = await EngineHarness.StartAsync(store, EngineOptions.Default with { BodyCacheBytes = 64 });
         var later = (await EngineHarness.Wait(h.Engine.PutAsync(new JobSpec { Topic = "t", Body = BodyOf(0), Priority = 5 }))).Value.Id;
         var urgent = (await EngineHarness.Wait(h.Engine.PutAsync(new JobSpec { Topic = "t", Body = BodyOf(1), Priority = 0 }))).Value.Id;
-        await using var stream = await Open(h, 2, "t");
+        await using var stream = await h.OpenStream(2, "t");
         var first = (await EngineHarness.Next(stream)).Job.Job;
         var second = (await EngineHarness.Next(stream)).Job.Job;
 

@@ -12,11 +12,21 @@ namespace Chronoq.Core.Tests.Engine;
 public sealed class SlotBeforeCommitTests
 {
     private static readonly EngineOptions NoBodiesKept = EngineOptions.Default with { BodyCacheBytes = 1 };
-    private static async Task<ReservationStream> Open(EngineHarness h, uint prefetch, params string[] topics)
+
+    /// <summary>
+    /// Opens a prefetch-1 stream on "t", checks that it is given <paramref name="first"/>, and starts
+    /// deleting that job with its commit held: on return the engine is blocked inside that commit.
+    /// </summary>
+    private static async Task<(ReservationStream Stream, ReservedJob First, CommitHold Hold, Task<EngineStatus> Delete)> DeleteFirstWithCommitHeld(
+        EngineHarness h, FakeDurableStore store, ulong first)
     {
-        var result = await EngineHarness.Wait(h.Engine.OpenReservationStreamAsync(topics, prefetch));
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
+        var stream = await h.OpenStream(1, "t");
+        var reserved = (await EngineHarness.Next(stream)).Job;
+        Assert.Equal(first, reserved.Job.Id);
+        var hold = store.HoldNextCommit();
+        var delete = h.Engine.DeleteAsync(first, reserved.Reservation).AsTask();
+        await hold.WaitUntilReachedAsync();
+        return (stream, reserved, hold, delete);
     }
 
     [Theory]
@@ -29,7 +39,7 @@ public sealed class SlotBeforeCommitTests
         await using var h = await EngineHarness.StartAsync(store);
         var a = await h.Put("t", priority: 1);
         var b = await h.Put("t", priority: 1);
-        await using var stream = await Open(h, 1, "t");
+        await using var stream = await h.OpenStream(1, "t");
         var first = (await EngineHarness.Next(stream)).Job;
         Assert.Equal(a, first.Job.Id);
 
@@ -58,7 +68,7 @@ public sealed class SlotBeforeCommitTests
         await using var h = await EngineHarness.StartAsync(store);
         var a = await h.Put("t", priority: 10);
         await h.Put("t", priority: 10);
-        await using var stream = await Open(h, 1, "t");
+        await using var stream = await h.OpenStream(1, "t");
         var first = (await EngineHarness.Next(stream)).Job;
 
         // A held commit lets the put and the delete queue up, so that they land in one batch.
@@ -91,13 +101,8 @@ public sealed class SlotBeforeCommitTests
         var a = await h.Put("t");
         var b = await h.Put("t");
         var c = await h.Put("t");
-        await using var stream = await Open(h, 1, "t");
-        var first = (await EngineHarness.Next(stream)).Job;
-        Assert.Equal(a, first.Job.Id);
-
-        var hold = store.HoldNextCommit();
-        var delete = h.Engine.DeleteAsync(a, first.Reservation).AsTask();
-        await hold.WaitUntilReachedAsync();
+        var (stream, first, hold, delete) = await DeleteFirstWithCommitHeld(h, store, a);
+        await using var streamScope = stream;
         var second = (await EngineHarness.Next(stream)).Job;
         Assert.Equal(b, second.Job.Id);
         store.Fail = true;
@@ -132,7 +137,7 @@ public sealed class SlotBeforeCommitTests
             ids.Add(await h.Put("t"));
         }
 
-        await using var stream = await Open(h, 2, "t");
+        await using var stream = await h.OpenStream(2, "t");
         var held = new List<ReservedJob> { (await EngineHarness.Next(stream)).Job, (await EngineHarness.Next(stream)).Job };
         var hold = store.HoldNextCommit();
         var delete = h.Engine.DeleteBatchAsync(held.Select(j => new DeleteTarget(j.Job.Id, j.Reservation)).ToArray()).AsTask();
@@ -163,13 +168,8 @@ public sealed class SlotBeforeCommitTests
         await using var h = await EngineHarness.StartAsync(store, NoBodiesKept);
         var a = await h.Put("t", priority: 1, body: "more than the budget");
         var b = await h.Put("t", priority: 1, ttr: TimeSpan.FromSeconds(2), body: "more than the budget");
-        await using var stream = await Open(h, 1, "t");
-        var first = (await EngineHarness.Next(stream)).Job;
-        Assert.Equal(a, first.Job.Id);
-
-        var hold = store.HoldNextCommit();
-        var delete = h.Engine.DeleteAsync(a, first.Reservation).AsTask();
-        await hold.WaitUntilReachedAsync();
+        var (stream, _, hold, delete) = await DeleteFirstWithCommitHeld(h, store, a);
+        await using var streamScope = stream;
         h.Clock.Advance(TimeSpan.FromSeconds(3)); // a commit slower than b's TTR
         hold.Release();
         Assert.True((await delete.WaitAsync(EngineHarness.Bound)).IsOk);

@@ -4,13 +4,6 @@ namespace Chronoq.Core.Tests.Engine;
 
 public sealed class StreamTests
 {
-    private static async Task<ReservationStream> Open(EngineHarness h, uint prefetch, params string[] topics)
-    {
-        var result = await EngineHarness.Wait(h.Engine.OpenReservationStreamAsync(topics, prefetch));
-        Assert.True(result.IsOk, result.ToString());
-        return result.Value;
-    }
-
     [Fact]
     public async Task Stream_Prefetch_HoldsAtMostPrefetchJobsAndRefillsOnDelete()
     {
@@ -21,7 +14,7 @@ public sealed class StreamTests
             ids.Add(await h.Put("t"));
         }
 
-        await using var stream = await Open(h, 2, "t");
+        await using var stream = await h.OpenStream(2, "t");
         var e1 = await EngineHarness.Next(stream);
         var e2 = await EngineHarness.Next(stream);
         Assert.Equal((ids[0], ids[1]), (e1.Job.Job.Id, e2.Job.Job.Id));
@@ -43,7 +36,7 @@ public sealed class StreamTests
         await using var h = await EngineHarness.StartAsync();
         await h.Put("t");
         await h.Put("t");
-        await using var stream = await Open(h, 0, "t");
+        await using var stream = await h.OpenStream(0, "t");
         Assert.Equal(1, stream.Prefetch);
         await EngineHarness.Next(stream);
         await h.Advance(TimeSpan.Zero);
@@ -55,7 +48,7 @@ public sealed class StreamTests
     {
         await using var h = await EngineHarness.StartAsync();
         var id = await h.Put("t", ttr: TimeSpan.FromSeconds(100));
-        var stream = await Open(h, 1, "t");
+        var stream = await h.OpenStream(1, "t");
         Assert.Equal(id, (await EngineHarness.Next(stream)).Job.Job.Id);
 
         await stream.DisposeAsync().AsTask().WaitAsync(EngineHarness.Bound);
@@ -71,7 +64,7 @@ public sealed class StreamTests
         await using var h = await EngineHarness.StartAsync();
         var a = await h.Put("t", ttr: TimeSpan.FromSeconds(3));
         var b = await h.Put("t");
-        await using var stream = await Open(h, 1, "t");
+        await using var stream = await h.OpenStream(1, "t");
         Assert.Equal(a, (await EngineHarness.Next(stream)).Job.Job.Id);
 
         await h.Advance(TimeSpan.FromSeconds(3));
@@ -89,7 +82,7 @@ public sealed class StreamTests
     {
         await using var h = await EngineHarness.StartAsync();
         var id = await h.Put("t", ttr: TimeSpan.FromSeconds(5));
-        await using var stream = await Open(h, 1, "t");
+        await using var stream = await h.OpenStream(1, "t");
         var job = (await EngineHarness.Next(stream)).Job;
 
         await h.Advance(TimeSpan.FromMilliseconds(3999));
@@ -118,7 +111,7 @@ public sealed class StreamTests
     {
         await using var h = await EngineHarness.StartAsync();
         var id = await h.Put("t", ttr: TimeSpan.FromSeconds(1));
-        await using var stream = await Open(h, 1, "t");
+        await using var stream = await h.OpenStream(1, "t");
 
         var first = await EngineHarness.Next(stream);
         var second = await EngineHarness.Next(stream);
@@ -133,8 +126,8 @@ public sealed class StreamTests
     public async Task Stream_SeveralStreams_TakeTurns()
     {
         await using var h = await EngineHarness.StartAsync();
-        await using var s1 = await Open(h, 5, "t");
-        await using var s2 = await Open(h, 5, "t");
+        await using var s1 = await h.OpenStream(5, "t");
+        await using var s2 = await h.OpenStream(5, "t");
         await h.Advance(TimeSpan.Zero);
         Assert.Equal(2UL, (await h.Stats("t")).Waiting);
         var a = await h.Put("t");
@@ -154,8 +147,8 @@ public sealed class StreamTests
     public async Task Stream_ReaderDoneButStreamOpen_HoldsItsTurnOfJobsUntilDisposed()
     {
         await using var h = await EngineHarness.StartAsync();
-        var finished = await Open(h, 2, "t");
-        await using var running = await Open(h, 2, "t");
+        var finished = await h.OpenStream(2, "t");
+        await using var running = await h.OpenStream(2, "t");
         await h.Advance(TimeSpan.Zero);
         var a = await h.Put("t");
         var b = await h.Put("t");
@@ -179,7 +172,7 @@ public sealed class StreamTests
         await using var h = await EngineHarness.StartAsync();
         Assert.True((await EngineHarness.Wait(h.Engine.PauseTopicAsync("t", TimeSpan.FromSeconds(2)))).IsOk);
         var id = await h.Put("t");
-        await using var stream = await Open(h, 1, "t");
+        await using var stream = await h.OpenStream(1, "t");
         await h.Advance(TimeSpan.FromSeconds(1));
         Assert.False(stream.Events.TryRead(out _));
         await h.Advance(TimeSpan.FromSeconds(1));
@@ -190,7 +183,7 @@ public sealed class StreamTests
     public async Task Dispose_Engine_EndsStreamsAndAnswersUnavailable()
     {
         var h = await EngineHarness.StartAsync();
-        var stream = await Open(h, 1, "t");
+        var stream = await h.OpenStream(1, "t");
         var pending = h.Engine.ReserveOneAsync(new[] { "u" }, TimeSpan.FromMinutes(1)).AsTask();
         await h.Advance(TimeSpan.Zero);
 

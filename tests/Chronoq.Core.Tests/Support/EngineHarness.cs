@@ -78,6 +78,13 @@ internal sealed class EngineHarness : IAsyncDisposable
         await Wait(Engine.GetServerStatsAsync());
     }
 
+    public async Task<ReservationStream> OpenStream(uint prefetch, params string[] topics)
+    {
+        var result = await Wait(Engine.OpenReservationStreamAsync(topics, prefetch));
+        Assert.True(result.IsOk, result.ToString());
+        return result.Value;
+    }
+
     public static async Task<ReservationEvent> Next(ReservationStream stream)
     {
         return await stream.Events.ReadAsync().AsTask().WaitAsync(Bound);
