@@ -52,6 +52,9 @@ internal sealed class EngineCommand :
     /// <summary>Counted in the engine's queue bound (<see cref="EngineOptions.MaxQueuedCommands"/>) until the loop takes it.</summary>
     public bool Admitted;
 
+    /// <summary>Its answer carries a job whose body the turn reads back from the store: it goes out after that read.</summary>
+    public bool AwaitsBody;
+
     // Outputs.
     public EngineStatus Status;
     public PutResult Put;

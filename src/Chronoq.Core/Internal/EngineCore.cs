@@ -131,6 +131,7 @@ internal sealed class EngineCore
 
     // Answers of the current turn, handed to callers when the turn ends (see FlushAnswers).
     private readonly List<EngineCommand> _answers = new();
+    private readonly List<EngineCommand> _answersAfterBodies = new();
     private readonly Stack<AnswerBatch> _answerBatches = new();
 
     public EngineCore(EngineOptions options, IJobStore store, TimeProvider time)
@@ -639,7 +640,13 @@ internal sealed class EngineCore
         _deferred.Clear();
         CatchUpTime();
         Dispatch();
-        ReadBackBodies();
+        if (_bodyRequests.Count > 0)
+        {
+            // A body read is a store round trip: the answers that carry no read-back body (the
+            // batch's puts and deletes above all) need not wait for it.
+            FlushAnswersNotAwaitingBodies();
+            ReadBackBodies();
+        }
 
         // The turn's commit is done (or rolled back), so every job in the table is durable now.
         _bodies.Trim();
@@ -689,6 +696,29 @@ internal sealed class EngineCore
         }
 
         _answers.Clear();
+    }
+
+    private void FlushAnswersNotAwaitingBodies()
+    {
+        var kept = 0;
+        for (var i = 0; i < _answers.Count; i++)
+        {
+            var command = _answers[i];
+            if (command.AwaitsBody)
+            {
+                command.AwaitsBody = false;
+                _answersAfterBodies.Add(command);
+            }
+            else
+            {
+                _answers[kept++] = command;
+            }
+        }
+
+        _answers.RemoveRange(kept, _answers.Count - kept);
+        FlushAnswers();
+        _answers.AddRange(_answersAfterBodies);
+        _answersAfterBodies.Clear();
     }
 
     /// <summary>Takes back a chunk whose answers were delivered.</summary>
@@ -2130,14 +2160,15 @@ internal sealed class EngineCore
     {
         if (_table.IsBodyDropped(slot))
         {
+            command.AwaitsBody = true;
             _bodyRequests.Add(new BodyRequest { Slot = slot, Command = command, PreviousState = previousState });
         }
     }
 
     /// <summary>
     /// Reads the dropped bodies of every job handed out this turn in one store round trip and
-    /// completes the answers. Blocking the turn on it is what a commit does too; nothing else of the
-    /// turn is left but answering. When the read fails, nothing is half-delivered: peeks and
+    /// completes the answers. Blocking the turn on it is what a commit does too; the turn's other
+    /// answers have gone out before it (FlushAnswersNotAwaitingBodies). When the read fails, nothing is half-delivered: peeks and
     /// reservations answer UNAVAILABLE with their reservations undone, and a stream that was to get
     /// such a job ends with <see cref="StorageUnavailableException"/> (its held jobs ready again).
     /// </summary>

@@ -24,6 +24,31 @@ public sealed class BodyCacheTests
     }
 
     [Fact]
+    public async Task BodyReadOfATurn_DoesNotHoldBackTheTurnsOtherAnswers()
+    {
+        var store = new FakeDurableStore();
+        await using var h = await EngineHarness.StartAsync(store, NoBodiesKept);
+        var dropped = (await PutMany(h, 1))[0];
+
+        // A held commit lets a peek of the dropped job and a put queue up for one turn.
+        var blocker = store.HoldNextCommit();
+        var blockerPut = h.Engine.PutAsync(new JobSpec { Topic = "x" }).AsTask();
+        await blocker.WaitUntilReachedAsync();
+        var peek = h.Engine.PeekAsync(dropped).AsTask();
+        var put = h.Engine.PutAsync(new JobSpec { Topic = "u", Body = BodyOf(1) }).AsTask();
+        var read = store.HoldNextBodyRead();
+        blocker.Release();
+        await blockerPut.WaitAsync(EngineHarness.Bound);
+        Assert.Equal(1, await read.WaitUntilReachedAsync());
+
+        // The turn is blocked in the read: the put is answered already, the peek waits for its body.
+        Assert.True((await put.WaitAsync(EngineHarness.Bound)).IsOk);
+        Assert.False(peek.IsCompleted);
+        read.Release();
+        Assert.Equal(BodyOf(0), (await peek.WaitAsync(EngineHarness.Bound)).Value.Body.ToArray());
+    }
+
+    [Fact]
     public async Task UnderBudget_PeekAndStream_NeverReadTheStore()
     {
         var store = new FakeDurableStore();

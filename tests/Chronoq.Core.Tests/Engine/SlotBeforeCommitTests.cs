@@ -17,7 +17,7 @@ public sealed class SlotBeforeCommitTests
     /// Opens a prefetch-1 stream on "t", checks that it is given <paramref name="first"/>, and starts
     /// deleting that job with its commit held: on return the engine is blocked inside that commit.
     /// </summary>
-    private static async Task<(ReservationStream Stream, ReservedJob First, CommitHold Hold, Task<EngineStatus> Delete)> DeleteFirstWithCommitHeld(
+    private static async Task<(ReservationStream Stream, ReservedJob First, StoreHold Hold, Task<EngineStatus> Delete)> DeleteFirstWithCommitHeld(
         EngineHarness h, FakeDurableStore store, ulong first)
     {
         var stream = await h.OpenStream(1, "t");

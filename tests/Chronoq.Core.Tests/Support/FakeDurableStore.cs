@@ -22,7 +22,8 @@ internal sealed class FakeDurableStore : IJobStore
     /// <summary>When set, every commit throws <see cref="StorageUnavailableException"/>.</summary>
     public volatile bool Fail;
 
-    private CommitHold? _nextHold;
+    private StoreHold? _nextCommitHold;
+    private StoreHold? _nextReadHold;
 
     /// <summary>When set, every body read throws <see cref="StorageUnavailableException"/>.</summary>
     public volatile bool FailReads;
@@ -69,7 +70,7 @@ internal sealed class FakeDurableStore : IJobStore
 
     public async ValueTask CommitAsync(MutationBatch batch, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _nextHold, null) is { } hold)
+        if (Interlocked.Exchange(ref _nextCommitHold, null) is { } hold)
         {
             hold.Reached.TrySetResult(batch.Mutations.Count);
             await hold.Released.Task.WaitAsync(EngineHarness.Bound, cancellationToken);
@@ -104,8 +105,14 @@ internal sealed class FakeDurableStore : IJobStore
         }
     }
 
-    public ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken)
+    public async ValueTask<ReadOnlyMemory<byte>[]> ReadBodiesAsync(IReadOnlyList<ulong> ids, CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _nextReadHold, null) is { } hold)
+        {
+            hold.Reached.TrySetResult(ids.Count);
+            await hold.Released.Task.WaitAsync(EngineHarness.Bound, cancellationToken);
+        }
+
         if (FailReads)
         {
             throw new StorageUnavailableException("the fake store cannot read");
@@ -116,32 +123,37 @@ internal sealed class FakeDurableStore : IJobStore
             var bodies = ids.Select(id => _jobs.TryGetValue(id, out var job) ? job.Body : ReadOnlyMemory<byte>.Empty).ToArray();
             Interlocked.Increment(ref _bodyReads);
             Interlocked.Add(ref _bodiesRead, ids.Count);
-            return ValueTask.FromResult(bodies);
+            return bodies;
         }
     }
 
     /// <summary>
-    /// Makes the next commit wait until <see cref="CommitHold.Release"/>: while it waits the engine
+    /// Makes the next commit wait until <see cref="StoreHold.Release"/>: while it waits the engine
     /// loop is blocked inside that commit, with the batch applied in memory but not yet durable.
     /// </summary>
-    public CommitHold HoldNextCommit()
+    public StoreHold HoldNextCommit() => Hold(ref _nextCommitHold);
+
+    /// <summary>Makes the next body read wait until <see cref="StoreHold.Release"/>, the engine loop blocked inside it.</summary>
+    public StoreHold HoldNextBodyRead() => Hold(ref _nextReadHold);
+
+    private static StoreHold Hold(ref StoreHold? next)
     {
-        var hold = new CommitHold();
-        Volatile.Write(ref _nextHold, hold);
+        var hold = new StoreHold();
+        Volatile.Write(ref next, hold);
         return hold;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }
 
-/// <summary>One held commit of <see cref="FakeDurableStore.HoldNextCommit"/>.</summary>
-internal sealed class CommitHold
+/// <summary>One held commit or body read of <see cref="FakeDurableStore"/>.</summary>
+internal sealed class StoreHold
 {
     internal TaskCompletionSource<int> Reached { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     internal TaskCompletionSource Released { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Completes once the commit is waiting (the engine loop is blocked in it), with the batch's mutation count.</summary>
+    /// <summary>Completes once the call is waiting (the engine loop is blocked in it), with its size: a commit's mutations, a read's ids.</summary>
     public Task<int> WaitUntilReachedAsync() => Reached.Task.WaitAsync(EngineHarness.Bound);
 
     public void Release() => Released.TrySetResult();
