@@ -23,6 +23,30 @@ public sealed class ReservationTests
     }
 
     [Fact]
+    public async Task ReserveOne_PrioritiesAcrossTheWholeUint32Range_LowestValueFirstThenIdOrder()
+    {
+        await using var h = await EngineHarness.StartAsync();
+        var priorities = new uint[] { uint.MaxValue, 0, (uint)int.MaxValue + 1, int.MaxValue, uint.MaxValue - 1, uint.MaxValue, 1, (uint)int.MaxValue + 1 };
+        var jobs = new List<(ulong Id, uint Priority)>();
+        foreach (var priority in priorities)
+        {
+            var id = await h.Put("t", priority: priority);
+            Assert.Equal(priority, (await h.Peek(id)).Priority);
+            jobs.Add((id, priority));
+        }
+
+        var expected = jobs.OrderBy(j => j.Priority).ThenBy(j => j.Id).Select(j => j.Id).ToArray();
+        var actual = new List<ulong>();
+        for (var i = 0; i < priorities.Length; i++)
+        {
+            actual.Add((await h.Reserve("t")).Job.Id);
+        }
+
+        // Values past int.MaxValue compared as signed numbers would come out first.
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
     public async Task ReserveOne_SeveralTopics_PicksLowestPriorityAcrossThem()
     {
         await using var h = await EngineHarness.StartAsync();
@@ -353,6 +377,37 @@ public sealed class ReservationTests
         Assert.True((await Wait(h.Engine.ReleaseAsync(toBury, r4.Value.Reservation))).IsOk);
         Assert.Equal(JobState.Ready, (await h.Peek(toBury)).State);
         Assert.Equal(ErrorCode.NotFound, (await EngineHarness.Wait(h.Engine.ReserveJobAsync(9999))).Status.Code);
+    }
+
+    [Fact]
+    public async Task ReserveJob_DelayedJob_ItsDelayNoLongerActsOnceReservedOrReleased()
+    {
+        await using var h = await EngineHarness.StartAsync();
+        var id = await h.Put("t", delay: TimeSpan.FromSeconds(10), ttr: TimeSpan.FromSeconds(60));
+        var first = (await EngineHarness.Wait(h.Engine.ReserveJobAsync(id))).Value;
+        var stats = await h.Stats("t");
+        Assert.Equal((0UL, 0UL, 1UL), (stats.Ready, stats.Delayed, stats.Reserved));
+
+        // Released with no delay: ready at once, not at the end of the delay it was put with.
+        Assert.True((await Wait(h.Engine.ReleaseAsync(id, first.Reservation))).IsOk);
+        Assert.Equal(JobState.Ready, (await h.Peek(id)).State);
+        var second = await h.Reserve("t");
+        Assert.Equal(id, second.Job.Id);
+
+        // The original delay's end passes while the job is held: it stays reserved under the same token.
+        await h.Advance(TimeSpan.FromSeconds(10));
+        var held = await h.Peek(id);
+        Assert.Equal((JobState.Reserved, second.Deadline), (held.State, held.Deadline));
+        stats = await h.Stats("t");
+        Assert.Equal((0UL, 0UL, 1UL), (stats.Ready, stats.Delayed, stats.Reserved));
+
+        // Released with a delay of its own: ready at that time, once.
+        Assert.True((await Wait(h.Engine.ReleaseAsync(id, second.Reservation, null, TimeSpan.FromSeconds(30)))).IsOk);
+        await h.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(JobState.Delayed, (await h.Peek(id)).State);
+        await h.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(id, (await h.Reserve("t")).Job.Id);
+        Assert.Null(await h.Poll("t"));
     }
 
     [Fact]

@@ -478,6 +478,29 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReserveOne_BlockedOnOneConnection_OtherConnectionServedAndTimeoutAnsweredOnTime()
+    {
+        using var blockedClient = new ApiClient(Server.GrpcAddress);
+        var clock = Stopwatch.StartNew();
+        var blocked = blockedClient.ReserveOneAsync(new ReserveOneRequest { Topics = { Topic }, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(1)) });
+
+        // Another connection is answered while the reserve waits (its waiting count proves it still waits).
+        while ((await Client.GetTopicStatsAsync(Topic)).Waiting != 1)
+        {
+            Assert.False(blocked.IsCompleted, "the reserve ended before it was seen waiting");
+            await Task.Delay(20);
+        }
+
+        var elsewhere = await PutAsync(topic: "elsewhere");
+        Assert.Equal(elsewhere, (await Client.PeekAsync(elsewhere)).Id);
+
+        Assert.Null((await blocked).Job);
+        Assert.True(clock.Elapsed >= TimeSpan.FromMilliseconds(950), $"timed out after {clock.Elapsed}, before its 1 s");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"timed out after {clock.Elapsed}, long after its 1 s");
+        Assert.Equal(0UL, (await Client.GetTopicStatsAsync(Topic)).Waiting);
+    }
+
+    [Fact]
     public async Task ReserveOne_CallDeadlineBeforeTimeout_DeadlineExceededAndWaiterGone()
     {
         var call = Client.ReserveOneAsync(
@@ -521,6 +544,46 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
 
         await FailsAsync(StatusCode.NotFound, () => Client.ReserveJobAsync(999_999));
         Assert.Equal(3UL, (await Client.GetTopicStatsAsync(Topic)).Reserved);
+    }
+
+    [Fact]
+    public async Task ReserveJob_NotTheMostUrgent_ReservesThatJobOnlyAndASecondReleaseFailedPrecondition()
+    {
+        var urgent = await PutAsync("A", priority: 0);
+        var named = await PutAsync("B", priority: 10);
+
+        var reserved = await Client.ReserveJobAsync(named);
+
+        Assert.Equal((named, "B", JobState.Reserved, 1u), (reserved.Job.Id, reserved.Job.Body.ToStringUtf8(), reserved.Job.State, reserved.Job.Reserves));
+        Assert.Equal(JobState.Ready, (await Client.PeekAsync(urgent)).State);
+        var stats = await Client.GetTopicStatsAsync(Topic);
+        Assert.Equal((1UL, 1UL), (stats.Ready, stats.Reserved));
+
+        await Client.ReleaseAsync(new ReleaseRequest { Id = named, Reservation = reserved.Reservation });
+        Assert.Equal(JobState.Ready, (await Client.PeekAsync(named)).State);
+        await FailsAsync(StatusCode.FailedPrecondition, () => Client.ReleaseAsync(new ReleaseRequest { Id = named, Reservation = reserved.Reservation }));
+
+        // A plain reserve still takes the most urgent job.
+        Assert.Equal(urgent, (await Client.ReserveOneAsync(new ReserveOneRequest { Topics = { Topic } })).Job.Job.Id);
+    }
+
+    [Fact]
+    public async Task ReserveJob_TtrRunsOut_ReadyAgainWithTheTimeoutCountedAndTheReservationVoid()
+    {
+        var request = Job();
+        request.Ttr = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        var id = (await Client.PutAsync(request)).Id;
+        var reserved = await Client.ReserveJobAsync(id);
+
+        var again = await Client.ReserveOneAsync(new ReserveOneRequest { Topics = { Topic }, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)) });
+
+        Assert.Equal(id, again.Job.Job.Id);
+        Assert.True(DateTimeOffset.UtcNow >= reserved.Deadline.ToDateTimeOffset().AddMilliseconds(-1), "reservable again before the TTR ran out");
+        Assert.Equal((2u, 1u), (again.Job.Job.Reserves, again.Job.Job.Timeouts));
+        Assert.NotEqual(reserved.Reservation, again.Job.Reservation);
+        await FailsAsync(StatusCode.FailedPrecondition, () => Client.DeleteAsync(id, reserved.Reservation));
+        Assert.Equal(1UL, (await Client.GetTopicStatsAsync(Topic)).TotalTimeouts);
+        await Client.DeleteAsync(id, again.Job.Reservation);
     }
 
     // ------------------------------------------------------------------ Delete, DeleteBatch, DeleteByKey
@@ -711,6 +774,7 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
         var delayedId = (await Client.PutAsync(delayed)).Id;
         await Client.KickJobAsync(delayedId);
         Assert.Equal(JobState.Ready, (await Client.PeekAsync(delayedId)).State);
+        await FailsAsync(StatusCode.FailedPrecondition, () => Client.KickJobAsync(delayedId));
         await FailsAsync(StatusCode.NotFound, () => Client.KickJobAsync(31_337));
     }
 
@@ -749,6 +813,29 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
         await InvalidAsync("state", () => Client.PeekNextAsync(Topic, (JobState)42));
     }
 
+    [Fact]
+    public async Task PeekNext_Delayed_SoonestThenTheNextOnceDeletedAndNotFoundWithOnlyReadyJobsLeft()
+    {
+        var ready = await PutAsync("ready");
+        var delayed = new List<ulong>();
+        foreach (var (body, hours) in new[] { ("A", 3), ("B", 1), ("C", 2) })
+        {
+            var request = Job(body);
+            request.Delay = Duration.FromTimeSpan(TimeSpan.FromHours(hours));
+            delayed.Add((await Client.PutAsync(request)).Id);
+        }
+
+        foreach (var (id, body) in new[] { (delayed[1], "B"), (delayed[2], "C"), (delayed[0], "A") })
+        {
+            var next = await Client.PeekNextAsync(Topic, JobState.Delayed);
+            Assert.Equal((id, body, JobState.Delayed), (next.Id, next.Body.ToStringUtf8(), next.State));
+            await Client.DeleteAsync(id);
+        }
+
+        await FailsAsync(StatusCode.NotFound, () => Client.PeekNextAsync(Topic, JobState.Delayed));
+        Assert.Equal(ready, (await Client.PeekNextAsync(Topic, JobState.Ready)).Id);
+    }
+
     // ------------------------------------------------------------------ stats, pause
 
     [Fact]
@@ -783,6 +870,62 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
         Assert.Equal((1UL, 1UL, 1UL, 0UL, 4UL, 1UL), (server.Ready, server.Delayed, server.Reserved, server.Buried, server.TotalPuts, server.TotalDeletes));
         Assert.True(server.Topics >= 2);
         Assert.NotEqual(0UL, reserved.Reservation);
+    }
+
+    [Fact]
+    public async Task GetTopicStats_UsedAndUnusedTopic_EveryFieldExact()
+    {
+        const string Used = "stats";
+        var unused = await Client.GetTopicStatsAsync("never-used");
+        Assert.Equal(
+            ("never-used", 0UL, 0UL, 0UL, 0UL, 0UL, 0UL, 0UL, 0UL, TimeSpan.Zero),
+            (unused.Name, unused.Ready, unused.Delayed, unused.Reserved, unused.Buried, unused.Waiting, unused.TotalPuts, unused.TotalDeletes, unused.TotalTimeouts, unused.PauseRemaining.ToTimeSpan()));
+
+        // One timed-out reservation (TTR 1 s), then buried.
+        var timedOut = Job(topic: Used);
+        timedOut.Ttr = Duration.FromTimeSpan(TimeSpan.FromSeconds(1));
+        var buried = (await Client.PutAsync(timedOut)).Id;
+        await Client.ReserveJobAsync(buried);
+        var clock = Stopwatch.StartNew();
+        while ((await Client.PeekAsync(buried)).State != JobState.Ready)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), "the 1 s TTR did not run out");
+            await Task.Delay(50);
+        }
+
+        await Client.BuryAsync(new BuryRequest { Id = buried, Reservation = (await Client.ReserveJobAsync(buried)).Reservation });
+        await Client.ReserveJobAsync(await PutAsync(topic: Used));
+        var delayed = Job(topic: Used);
+        delayed.Delay = Duration.FromTimeSpan(TimeSpan.FromHours(1));
+        await Client.PutAsync(delayed);
+        await Client.DeleteAsync(await PutAsync(topic: Used));
+
+        // Nothing ready: a reserver waits.
+        var waiter = Client.ReserveOneAsync(new ReserveOneRequest { Topics = { Used }, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(10)) });
+        TopicStats stats;
+        while ((stats = await Client.GetTopicStatsAsync(Used)).Waiting == 0)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the reserver was never counted as waiting");
+            await Task.Delay(20);
+        }
+
+        Assert.Equal(
+            (Used, 0UL, 1UL, 1UL, 1UL, 1UL, 4UL, 1UL, 1UL, TimeSpan.Zero),
+            (stats.Name, stats.Ready, stats.Delayed, stats.Reserved, stats.Buried, stats.Waiting, stats.TotalPuts, stats.TotalDeletes, stats.TotalTimeouts, stats.PauseRemaining.ToTimeSpan()));
+
+        // The waiter takes the next job; one more stays ready in a paused topic.
+        var taken = await PutAsync(topic: Used);
+        Assert.Equal(taken, (await waiter).Job.Job.Id);
+        await PutAsync(topic: Used);
+        await Client.PauseTopicAsync(new PauseTopicRequest { Topic = Used, Duration = Duration.FromTimeSpan(TimeSpan.FromHours(1)) });
+
+        stats = await Client.GetTopicStatsAsync(Used);
+        Assert.Equal(
+            (Used, 1UL, 1UL, 2UL, 1UL, 0UL, 6UL, 1UL, 1UL),
+            (stats.Name, stats.Ready, stats.Delayed, stats.Reserved, stats.Buried, stats.Waiting, stats.TotalPuts, stats.TotalDeletes, stats.TotalTimeouts));
+        Assert.InRange(stats.PauseRemaining.ToTimeSpan(), TimeSpan.FromMinutes(59), TimeSpan.FromHours(1));
+        var listed = Assert.Single((await Client.ListTopicsAsync()).Topics, t => t.Name == Used);
+        Assert.Equal((stats.Ready, stats.Delayed, stats.Reserved, stats.Buried, stats.TotalPuts, stats.TotalDeletes, stats.TotalTimeouts), (listed.Ready, listed.Delayed, listed.Reserved, listed.Buried, listed.TotalPuts, listed.TotalDeletes, listed.TotalTimeouts));
     }
 
     [Fact]

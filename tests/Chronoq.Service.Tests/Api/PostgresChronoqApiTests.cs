@@ -1,8 +1,10 @@
+using Chronoq.Protocol.Grpc;
 using Chronoq.Protocol.V1;
 using Chronoq.Service.Storage;
 using Chronoq.Testing.Postgres;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
+using static Chronoq.Service.Tests.Api.ApiClient;
 
 namespace Chronoq.Service.Tests.Api;
 
@@ -67,6 +69,24 @@ public sealed class PostgresChronoqApiTests(PostgresCluster cluster) : PostgresA
         Assert.Equal(JobState.Buried, (await Client.PeekNextAsync(Topic, JobState.Buried)).State);
         Assert.Equal(1u, (await Client.KickAsync(Topic, 1)).Kicked);
         Assert.Equal(JobState.Ready, (await Client.PeekAsync(buriedId)).State);
+    }
+
+    [Fact]
+    public async Task Restart_DeleteOfARecoveredJob_DeletedAndStillGoneAfterAnotherRestart()
+    {
+        var deleted = await PutAsync("deleted after the restart");
+        var kept = await PutAsync("kept");
+
+        await RestartServerAsync();
+        Assert.Equal("deleted after the restart", (await Client.PeekAsync(deleted)).Body.ToStringUtf8());
+        await Client.DeleteAsync(deleted);
+        await FailsAsync(StatusCode.NotFound, () => Client.PeekAsync(deleted));
+
+        await RestartServerAsync();
+        await FailsAsync(StatusCode.NotFound, () => Client.PeekAsync(deleted));
+        await FailsAsync(StatusCode.NotFound, () => Client.DeleteAsync(deleted));
+        Assert.Equal("kept", (await Client.PeekAsync(kept)).Body.ToStringUtf8());
+        Assert.Equal(1UL, (await Client.GetTopicStatsAsync(Topic)).Ready);
     }
 
     [Fact]

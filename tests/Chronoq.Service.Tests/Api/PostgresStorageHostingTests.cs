@@ -136,6 +136,85 @@ public sealed class PostgresStorageHostingTests(PostgresCluster cluster)
         Assert.Equal(10UL, (await again.GetTopicStatsAsync(Topic)).Ready);
     }
 
+    /// <summary>
+    /// beanstalkd's binlog_disk_full and binlog_disk_full_delete: PostgreSQL refuses new rows as a
+    /// full disk would (SQLSTATE 53100, from a trigger on INSERT) while the server keeps running.
+    /// A put is refused whole; a delete, which writes no row, is still made durable; once the
+    /// storage takes rows again, puts succeed without a restart.
+    /// </summary>
+    [Fact]
+    public async Task Put_StorageRefusesNewRowsAsOnAFullDisk_UnavailableDeletesStillDurableLaterPutsSucceed()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var database = await cluster.CreateDatabaseAsync("diskfull", timeout.Token);
+        var server = await LoopbackServer.StartAsync(
+            options =>
+            {
+                options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = database;
+                options.Configuration["Chronoq:Storage:CommitTimeout"] = "00:00:01";
+                // The store logs each commit it gives up on as an error: that is this test's point.
+                options.IsExpectedError = log => log.Category.StartsWith("Chronoq.Storage.Postgres", StringComparison.Ordinal);
+            },
+            timeout.Token);
+        ulong deletedWhileFull, deletedAfter, kept, putAfter;
+        await using (server)
+        {
+            using var client = new ApiClient(server.GrpcAddress);
+            deletedWhileFull = (await client.PutAsync(Job("a"))).Id;
+            deletedAfter = (await client.PutAsync(Job("b"))).Id;
+            kept = (await client.PutAsync(Job("c"))).Id;
+
+            await ExecuteAsync(
+                database,
+                """
+                CREATE FUNCTION chronoq.refuse_rows() RETURNS trigger LANGUAGE plpgsql AS
+                $$BEGIN RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = 'disk_full'; END$$;
+                CREATE TRIGGER refuse_rows BEFORE INSERT ON chronoq.jobs FOR EACH ROW EXECUTE FUNCTION chronoq.refuse_rows();
+                """,
+                timeout.Token);
+
+            await ApiClient.FailsAsync(StatusCode.Unavailable, () => client.PutAsync(Job("refused")));
+            await ApiClient.FailsAsync(StatusCode.Unavailable, () => client.PutBatchAsync(new PutBatchRequest { Jobs = { Job("r1"), Job("r2") } }));
+            Assert.Equal(3UL, (await client.GetTopicStatsAsync(Topic)).Ready);
+
+            await WaitUntilServingAsync(client);
+            await client.DeleteAsync(deletedWhileFull);
+
+            await ExecuteAsync(database, "DROP TRIGGER refuse_rows ON chronoq.jobs", timeout.Token);
+            await WaitUntilServingAsync(client);
+            putAfter = (await client.PutAsync(Job("after"))).Id;
+            await client.DeleteAsync(deletedAfter);
+            Assert.Equal(2UL, (await client.GetTopicStatsAsync(Topic)).Ready);
+        }
+
+        // What was acknowledged is what is stored; nothing refused was.
+        await using var restarted = await LoopbackServer.StartAsync(options => options.Configuration[ChronoqStorageOptions.ConnectionStringSetting] = database, timeout.Token);
+        using var again = new ApiClient(restarted.GrpcAddress);
+        await ApiClient.FailsAsync(StatusCode.NotFound, () => again.PeekAsync(deletedWhileFull));
+        await ApiClient.FailsAsync(StatusCode.NotFound, () => again.PeekAsync(deletedAfter));
+        Assert.Equal("c", (await again.PeekAsync(kept)).Body.ToStringUtf8());
+        Assert.Equal("after", (await again.PeekAsync(putAfter)).Body.ToStringUtf8());
+        Assert.Equal(2UL, (await again.GetTopicStatsAsync(Topic)).Ready);
+    }
+
+    private static async Task WaitUntilServingAsync(ApiClient client)
+    {
+        var clock = Stopwatch.StartNew();
+        while (await client.CheckHealthAsync() != ServingStatus.Serving)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "health did not return to SERVING");
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static PutRequest Job(string body) => new() { Topic = Topic, Body = ByteString.CopyFromUtf8(body) };
 
     private static IEnumerable<Exception> Flatten(Exception exception)
