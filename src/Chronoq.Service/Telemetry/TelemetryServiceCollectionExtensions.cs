@@ -10,9 +10,10 @@ namespace Chronoq.Service.Telemetry;
 public static class TelemetryServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the /metrics aggregation over the <see cref="ChronoqInstrumentation.MeterName"/> meter,
-    /// the OpenTelemetry pipeline (OTLP export when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), and
-    /// <see cref="ChronoqOperationsOptions"/> (<c>Chronoq:ShutdownTimeout</c> → the host's shutdown timeout).
+    /// Adds the /metrics aggregation over the <see cref="ChronoqInstrumentation.MeterName"/> meter and
+    /// the .NET runtime's <c>System.Runtime</c> meter, the OpenTelemetry pipeline (OTLP export when
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set), and <see cref="ChronoqOperationsOptions"/>
+    /// (<c>Chronoq:ShutdownTimeout</c> → the host's shutdown timeout).
     /// Pair with <see cref="OperationsApplicationExtensions.UseChronoqOperations"/>.
     /// </summary>
     public static IServiceCollection AddChronoqTelemetry(this IServiceCollection services)
@@ -25,7 +26,7 @@ public static class TelemetryServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IConfigureOptions<HostOptions>>(static provider => new ConfigureOptions<HostOptions>(host =>
             host.ShutdownTimeout = provider.GetRequiredService<IOptions<ChronoqOperationsOptions>>().Value.ShutdownTimeout));
-        services.AddSingleton(static _ => new MetricAggregator([ChronoqInstrumentation.MeterName]));
+        services.AddSingleton(static _ => new MetricAggregator([ChronoqInstrumentation.MeterName, RuntimeInstrumentation.MeterName]));
         services.AddSingleton<TopicStatsPublisher>();
         services.AddSingleton<OperationsEndpoints>();
         services.AddSingleton<OpenTelemetryPipeline>();

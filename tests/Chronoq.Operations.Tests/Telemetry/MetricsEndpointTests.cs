@@ -75,6 +75,31 @@ public sealed class MetricsEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_RuntimeMeter_ReportsGcCollectionsByGenerationWorkingSetAndThreadPool()
+    {
+        // A full collection first, so the gen2 count is at least 1 whatever ran before.
+        GC.Collect();
+
+        var scrape = await PrometheusScrape.GetAsync(_http, _server.HttpAddress);
+
+        Assert.Contains("# TYPE dotnet_gc_collections_total counter\n", scrape.Text, StringComparison.Ordinal);
+        foreach (var generation in new[] { "gen0", "gen1", "gen2" })
+        {
+            Assert.True(scrape.Samples.ContainsKey($"dotnet_gc_collections_total{{gc_heap_generation=\"{generation}\"}}"), scrape.Text);
+        }
+
+        Assert.True(scrape.Value("dotnet_gc_collections_total{gc_heap_generation=\"gen2\"}") >= 1, scrape.Text);
+        Assert.Contains("# TYPE dotnet_process_memory_working_set_bytes gauge\n", scrape.Text, StringComparison.Ordinal);
+        Assert.True(scrape.Value("dotnet_process_memory_working_set_bytes") > 0, scrape.Text);
+
+        // The runtime declares these two as counters though they fall; /metrics makes them gauges.
+        Assert.Contains("# TYPE dotnet_thread_pool_queue_length gauge\n", scrape.Text, StringComparison.Ordinal);
+        Assert.True(scrape.Samples.TryGetValue("dotnet_thread_pool_queue_length", out var queued) && queued >= 0, scrape.Text);
+        Assert.Contains("# TYPE dotnet_thread_pool_thread_count gauge\n", scrape.Text, StringComparison.Ordinal);
+        Assert.True(scrape.Value("dotnet_thread_pool_thread_count") >= 1, scrape.Text);
+    }
+
+    [Fact]
     public async Task Metrics_WaitingReserver_IsCountedOnItsTopic()
     {
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(20));

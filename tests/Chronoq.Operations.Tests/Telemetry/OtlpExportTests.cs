@@ -41,7 +41,7 @@ public sealed class OtlpExportTests
     }
 
     [Fact]
-    public async Task Pipeline_WithEndpoint_ExportsRpcSpansAndChronoqMetricsOverOtlp()
+    public async Task Pipeline_WithEndpoint_ExportsRpcSpansAndChronoqAndRuntimeMetricsOverOtlp()
     {
         using var collector = new FakeCollector();
         var server = await LoopbackServer.StartAsync(options =>
@@ -72,6 +72,7 @@ public sealed class OtlpExportTests
         var metrics = collector.Bodies("/v1/metrics");
         Assert.True(traces.Any(body => body.Contains("chronoq.v1.Chronoq/Put", StringComparison.Ordinal) && body.Contains("chronoq-under-test", StringComparison.Ordinal)), $"no Put span among: {collector.Describe()}");
         Assert.True(metrics.Any(body => body.Contains("chronoq.timer_wheel.size", StringComparison.Ordinal)), $"no wheel-size metric among: {collector.Describe()}");
+        Assert.True(metrics.Any(body => body.Contains("dotnet.gc.collections", StringComparison.Ordinal)), $"no runtime metric among: {collector.Describe()}");
     }
 
     /// <summary>An OTLP/HTTP receiver on loopback that keeps every request body (protobuf; strings inside are plain UTF-8).</summary>

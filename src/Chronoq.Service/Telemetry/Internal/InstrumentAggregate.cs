@@ -30,8 +30,8 @@ internal sealed class InstrumentAggregate
         Instrument = instrument;
         var type = instrument.GetType();
         var definition = type.IsGenericType ? type.GetGenericTypeDefinition() : type;
-        Kind = definition == typeof(Counter<>) || definition == typeof(ObservableCounter<>) ? MetricKind.Counter
-            : definition == typeof(Histogram<>) ? MetricKind.Histogram
+        Kind = definition == typeof(Histogram<>) ? MetricKind.Histogram
+            : (definition == typeof(Counter<>) || definition == typeof(ObservableCounter<>)) && !RuntimeInstrumentation.IsGaugePublishedAsCounter(instrument) ? MetricKind.Counter
             : MetricKind.Gauge;
         // Up-down counters add deltas; every other non-observable gauge (Gauge<T>) sets a value.
         IsDelta = !instrument.IsObservable && (Kind == MetricKind.Counter || definition == typeof(UpDownCounter<>));

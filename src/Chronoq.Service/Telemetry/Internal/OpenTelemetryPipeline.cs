@@ -62,7 +62,7 @@ internal sealed class OpenTelemetryPipeline : IDisposable
             Metrics = Sdk.CreateMeterProviderBuilder()
                 .ConfigureServices(services => services.AddSingleton(configuration))
                 .SetResourceBuilder(resource)
-                .AddMeter(ChronoqInstrumentation.MeterName, NpgsqlSource)
+                .AddMeter(ChronoqInstrumentation.MeterName, NpgsqlSource, RuntimeInstrumentation.MeterName)
                 .AddOtlpExporter()
                 .Build();
             // Never staler than one export interval, when that is shorter than the default refresh.
