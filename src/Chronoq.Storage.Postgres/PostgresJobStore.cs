@@ -118,6 +118,7 @@ public sealed class PostgresJobStore : IJobStore
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            await EndEarlierServerSessionsAsync(connection, cancellationToken).ConfigureAwait(false);
 
             long estimate;
             ulong storedHighWater;
@@ -561,6 +562,34 @@ public sealed class PostgresJobStore : IJobStore
     /// when the server is unreachable (then the session died with the connection or the server).
     /// The commit gate stays held meanwhile, so the next commit cannot overtake it.
     /// </summary>
+    /// <summary>
+    /// A server killed while its commit still ran in PostgreSQL leaves that commit running in its
+    /// session, and it may land after this server has read the table back: a job this server
+    /// would not know, with the id it hands out next, or an update that brings back a job it has
+    /// since deleted. So recovery first ends every busy session of ours on this database and waits
+    /// until each is gone (its commit then either landed before the read or never will). One
+    /// server owns a database (the Kubernetes deployment is one replica, recreated).
+    /// </summary>
+    private async Task EndEarlierServerSessionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(_sql.EndEarlierServerSessions, connection);
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)AbandonedBackendTimeout.TotalMilliseconds });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        long ended = reader.GetInt64(0);
+        long remaining = reader.GetInt64(1);
+        if (ended > 0)
+        {
+            PostgresStoreLog.EarlierServerSessionsEnded(_logger, ended);
+        }
+
+        if (remaining > 0)
+        {
+            throw new StorageUnavailableException(
+                $"{remaining} session(s) of an earlier Chronoq server on this database did not end within {AbandonedBackendTimeout.TotalSeconds:0} s; recovery would not see what they may still commit.");
+        }
+    }
+
     private async Task EndAbandonedBackendAsync(int backend)
     {
         using var timeout = new CancellationTokenSource(AbandonedBackendTimeout);

@@ -67,6 +67,15 @@ internal sealed class StoreSql
         TerminateBackend =
             "SELECT coalesce(bool_and(pg_terminate_backend(pid, $2)), true) FROM pg_stat_activity " +
             "WHERE pid = $1 AND datname = current_database() AND usename = current_user";
+        // Sessions under our name in this database that are not idle (running a statement, its
+        // commit, or inside a transaction): before recovery, that can only be a server that died
+        // with a commit still running. Ends each, waiting up to $1 ms; returns how many were
+        // ended and how many are still there.
+        EndEarlierServerSessions =
+            "SELECT count(*) FILTER (WHERE ended), count(*) FILTER (WHERE NOT ended) FROM (" +
+            "SELECT pg_terminate_backend(pid, $1) AS ended FROM pg_stat_activity " +
+            "WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid() " +
+            "AND application_name = current_setting('application_name') AND state IS DISTINCT FROM 'idle') AS sessions";
     }
 
     public string Schema { get; }
@@ -87,6 +96,8 @@ internal sealed class StoreSql
     public string CopyInJobs { get; }
     public string SelectBodies { get; }
     public string TerminateBackend { get; }
+
+    public string EndEarlierServerSessions { get; }
 
     public string Migration(int version) => version switch
     {
