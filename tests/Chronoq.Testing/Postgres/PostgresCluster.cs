@@ -55,6 +55,9 @@ public sealed class PostgresCluster : IAsyncLifetime
     /// <summary>The TCP port the server listens on.</summary>
     public int Port { get; private set; }
 
+    /// <summary>Picks the throwaway server's port: a free one of 127.0.0.1 unless a test of this fixture says otherwise.</summary>
+    public Func<int> PickPort { get; init; } = FreeLoopbackPort;
+
     /// <summary>The server log of the throwaway cluster, or null.</summary>
     public string? LogFile { get; private set; }
 
@@ -91,7 +94,6 @@ public sealed class PostgresCluster : IAsyncLifetime
         _root = Directory.CreateTempSubdirectory("chronoq-pg-").FullName;
         _dataDirectory = Path.Combine(_root, "data");
         LogFile = Path.Combine(_root, "postgres.log");
-        Port = FreeLoopbackPort();
         try
         {
             if (Environment.IsPrivilegedProcess)
@@ -105,7 +107,6 @@ public sealed class PostgresCluster : IAsyncLifetime
                 .AppendLine()
                 .AppendLine("# Chronoq throwaway test cluster")
                 .AppendLine("listen_addresses = '127.0.0.1'")
-                .AppendLine($"port = {Port}")
                 .AppendLine($"unix_socket_directories = '{_root}'")
                 .AppendLine("fsync = on")
                 .AppendLine("synchronous_commit = on")
@@ -117,7 +118,7 @@ public sealed class PostgresCluster : IAsyncLifetime
                 .AppendLine("log_min_messages = warning")
                 .ToString();
             await AppendAsClusterUserAsync(Path.Combine(_dataDirectory, "postgresql.conf"), config).ConfigureAwait(false);
-            await StartAsync().ConfigureAwait(false);
+            await StartOnAFreePortAsync().ConfigureAwait(false);
         }
         catch
         {
@@ -165,6 +166,29 @@ public sealed class PostgresCluster : IAsyncLifetime
             connection);
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = database });
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// The port is picked free, then bound by postgres a moment later, so another process can take
+    /// it in between: then postgres cannot bind it and the start is tried again on another port (a
+    /// later <c>port</c> line in postgresql.conf overrides an earlier one).
+    /// </summary>
+    private async Task StartOnAFreePortAsync()
+    {
+        const int Attempts = 3;
+        for (var attempt = 1; ; attempt++)
+        {
+            Port = PickPort();
+            await AppendAsClusterUserAsync(Path.Combine(_dataDirectory!, "postgresql.conf"), $"port = {Port}\n").ConfigureAwait(false);
+            try
+            {
+                await StartAsync().ConfigureAwait(false);
+                return;
+            }
+            catch (InvalidOperationException ex) when (attempt < Attempts && ex.Message.Contains("could not bind", StringComparison.Ordinal))
+            {
+            }
+        }
     }
 
     /// <summary>Stops the throwaway server: "fast" (clean) or "immediate" (like a crash).</summary>
