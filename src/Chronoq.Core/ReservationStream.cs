@@ -11,9 +11,8 @@ namespace Chronoq.Core;
 /// slot does not wait a commit for its next job (which is always one that is durable already). If
 /// the change's commit then fails, its job is held through the stream again, beside the one that
 /// took its slot: one more than <see cref="Prefetch"/> for each such slot (so at most twice it),
-/// until enough of them go.
-/// Disposing the stream returns every job it still holds to READY at once and completes
-/// <see cref="Events"/>.
+/// until enough of them go. Disposing the stream returns every job it still holds to READY at once
+/// and completes <see cref="Events"/>.
 /// </summary>
 public sealed class ReservationStream : IAsyncDisposable
 {

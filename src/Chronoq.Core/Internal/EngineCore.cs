@@ -2168,9 +2168,10 @@ internal sealed class EngineCore
     /// <summary>
     /// Reads the dropped bodies of every job handed out this turn in one store round trip and
     /// completes the answers. Blocking the turn on it is what a commit does too; the turn's other
-    /// answers have gone out before it (FlushAnswersNotAwaitingBodies). When the read fails, nothing is half-delivered: peeks and
-    /// reservations answer UNAVAILABLE with their reservations undone, and a stream that was to get
-    /// such a job ends with <see cref="StorageUnavailableException"/> (its held jobs ready again).
+    /// answers have gone out before it (FlushAnswersNotAwaitingBodies). When the read fails, nothing
+    /// is half-delivered: peeks and reservations answer UNAVAILABLE with their reservations undone,
+    /// and a stream that was to get such a job ends with <see cref="StorageUnavailableException"/>
+    /// (its held jobs ready again).
     /// </summary>
     private void ReadBackBodies()
     {
