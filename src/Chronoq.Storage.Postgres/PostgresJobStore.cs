@@ -76,9 +76,11 @@ public sealed class PostgresJobStore : IJobStore
         // The store owns this pool and never changes session state, so the session reset Npgsql
         // would send when reusing a pooled connection is pure overhead.
         settings.NoResetOnClose = true;
+        // Recovery ends busy sessions under this name (EndEarlierServerSessionsAsync), so servers
+        // of different schemas in one database need different names: the default says the schema.
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
-            settings.ApplicationName = "chronoq";
+            settings.ApplicationName = options.Schema == PostgresStoreOptions.DefaultSchema ? "chronoq" : $"chronoq:{options.Schema}";
         }
 
         var dataSource = builder.Build();
@@ -556,33 +558,51 @@ public sealed class PostgresJobStore : IJobStore
     }
 
     /// <summary>
-    /// Terminates the server session of an abandoned attempt and waits until it is gone, so the
-    /// transaction it carried is rolled back, unless it committed already: that window, between
-    /// COMMIT on the server and its reply reaching us, no client can close. Bounded, and quiet
-    /// when the server is unreachable (then the session died with the connection or the server).
-    /// The commit gate stays held meanwhile, so the next commit cannot overtake it.
-    /// </summary>
-    /// <summary>
     /// A server killed while its commit still ran in PostgreSQL leaves that commit running in its
     /// session, and it may land after this server has read the table back: a job this server
     /// would not know, with the id it hands out next, or an update that brings back a job it has
-    /// since deleted. So recovery first ends every busy session of ours on this database and waits
-    /// until each is gone (its commit then either landed before the read or never will). One
-    /// server owns a database (the Kubernetes deployment is one replica, recreated).
+    /// since deleted. So recovery first ends every busy session under our application name on this
+    /// database and waits until each is gone (its commit then either landed before the read or
+    /// never will). One server owns a schema (the Kubernetes deployment is one replica, recreated);
+    /// servers of other schemas in the database run under other names.
     /// </summary>
     private async Task EndEarlierServerSessionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(_sql.EndEarlierServerSessions, connection);
-        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)AbandonedBackendTimeout.TotalMilliseconds });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        long ended = reader.GetInt64(0);
-        long remaining = reader.GetInt64(1);
+        var notEnded = new List<int>();
+        var ended = 0;
+        await using (var command = new NpgsqlCommand(_sql.EndEarlierServerSessions, connection))
+        {
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)AbandonedBackendTimeout.TotalMilliseconds });
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (reader.GetBoolean(1))
+                {
+                    ended++;
+                }
+                else
+                {
+                    notEnded.Add(reader.GetInt32(0));
+                }
+            }
+        }
+
         if (ended > 0)
         {
             PostgresStoreLog.EarlierServerSessionsEnded(_logger, ended);
         }
 
+        if (notEnded.Count == 0)
+        {
+            return;
+        }
+
+        // pg_terminate_backend answers false both for a session that outlived the wait and for one
+        // that had already ended by itself (the statement's view of pg_stat_activity is a snapshot):
+        // a statement of its own, with a fresh view, tells them apart.
+        await using var recheck = new NpgsqlCommand(_sql.CountSessions, connection);
+        recheck.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = notEnded.ToArray() });
+        var remaining = (long)(await recheck.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (remaining > 0)
         {
             throw new StorageUnavailableException(
@@ -590,6 +610,13 @@ public sealed class PostgresJobStore : IJobStore
         }
     }
 
+    /// <summary>
+    /// Terminates the server session of an abandoned attempt and waits until it is gone, so the
+    /// transaction it carried is rolled back, unless it committed already: that window, between
+    /// COMMIT on the server and its reply reaching us, no client can close. Bounded, and quiet
+    /// when the server is unreachable (then the session died with the connection or the server).
+    /// The commit gate stays held meanwhile, so the next commit cannot overtake it.
+    /// </summary>
     private async Task EndAbandonedBackendAsync(int backend)
     {
         using var timeout = new CancellationTokenSource(AbandonedBackendTimeout);

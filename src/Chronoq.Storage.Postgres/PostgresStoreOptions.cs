@@ -12,12 +12,17 @@ public sealed partial record PostgresStoreOptions
     /// <summary>Npgsql connection string of the database that holds the store. Required; no default.</summary>
     public string ConnectionString { get; init; } = "";
 
+    /// <summary>The schema when none is set.</summary>
+    public const string DefaultSchema = "chronoq";
+
     /// <summary>
     /// Schema holding the store's tables, created at start-up if missing. Default "chronoq".
     /// Letters, digits and underscores, starting with a letter or underscore, at most 63 characters
-    /// (PostgreSQL's identifier limit), so it never needs quoting games.
+    /// (PostgreSQL's identifier limit), so it never needs quoting games. One server per schema;
+    /// servers of several schemas may share a database (each runs under its own application name,
+    /// "chronoq:SCHEMA" unless the connection string sets one, so give each its own there too).
     /// </summary>
-    public string Schema { get; init; } = "chronoq";
+    public string Schema { get; init; } = DefaultSchema;
 
     /// <summary>
     /// The longest a commit (or a body read) may take, retries included, before it fails with

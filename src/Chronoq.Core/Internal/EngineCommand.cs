@@ -104,6 +104,7 @@ internal sealed class EngineCommand :
     {
         _core.Reset();
         _core.RunContinuationsAsynchronously = _runContinuationsAsynchronously;
+        AwaitsBody = false;
         switch (Kind)
         {
             case CommandKind.Put:

@@ -27,5 +27,5 @@ internal static partial class PostgresStoreLog
     public static partial void AbandonedCommitUnconfirmed(ILogger logger, int backend, Exception exception);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Ended {Sessions} busy session(s) of an earlier server on this database before recovery, so that no commit of theirs lands after it.")]
-    public static partial void EarlierServerSessionsEnded(ILogger logger, long sessions);
+    public static partial void EarlierServerSessionsEnded(ILogger logger, int sessions);
 }

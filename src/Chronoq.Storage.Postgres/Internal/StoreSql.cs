@@ -69,13 +69,13 @@ internal sealed class StoreSql
             "WHERE pid = $1 AND datname = current_database() AND usename = current_user";
         // Sessions under our name in this database that are not idle (running a statement, its
         // commit, or inside a transaction): before recovery, that can only be a server that died
-        // with a commit still running. Ends each, waiting up to $1 ms; returns how many were
-        // ended and how many are still there.
+        // with a commit still running. Ends each, waiting up to $1 ms; a row per session: its pid
+        // and whether it was seen to end.
         EndEarlierServerSessions =
-            "SELECT count(*) FILTER (WHERE ended), count(*) FILTER (WHERE NOT ended) FROM (" +
-            "SELECT pg_terminate_backend(pid, $1) AS ended FROM pg_stat_activity " +
+            "SELECT pid, pg_terminate_backend(pid, $1) FROM pg_stat_activity " +
             "WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid() " +
-            "AND application_name = current_setting('application_name') AND state IS DISTINCT FROM 'idle') AS sessions";
+            "AND application_name = current_setting('application_name') AND state IS DISTINCT FROM 'idle'";
+        CountSessions = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1) AND datname = current_database()";
     }
 
     public string Schema { get; }
@@ -98,6 +98,8 @@ internal sealed class StoreSql
     public string TerminateBackend { get; }
 
     public string EndEarlierServerSessions { get; }
+
+    public string CountSessions { get; }
 
     public string Migration(int version) => version switch
     {

@@ -13,7 +13,7 @@ internal static partial class StorageLog
     [LoggerMessage(301, LogLevel.Information, "Using PostgreSQL storage at {Endpoint}, schema {Schema}.", EventName = "PostgresStorage")]
     public static partial void PostgresStorage(ILogger logger, string endpoint, string schema);
 
-    [LoggerMessage(302, LogLevel.Warning, "PostgreSQL at {Endpoint} is not reachable yet; retrying in {RetryMs} ms (giving up after {StartupTimeout}).", EventName = "StartupRetry")]
+    [LoggerMessage(302, LogLevel.Warning, "PostgreSQL at {Endpoint} is not usable yet; retrying in {RetryMs} ms (giving up after {StartupTimeout}).", EventName = "StartupRetry")]
     public static partial void StartupRetry(ILogger logger, string endpoint, long retryMs, TimeSpan startupTimeout, Exception exception);
 
     [LoggerMessage(303, LogLevel.Information, "Engine started with {Storage} storage; the Chronoq service is SERVING.", EventName = "EngineStarted")]
