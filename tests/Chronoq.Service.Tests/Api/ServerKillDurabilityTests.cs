@@ -46,6 +46,8 @@ public sealed class ServerKillDurabilityTests(PostgresCluster cluster)
         var deletes = new ConcurrentDictionary<ulong, bool>();
         var deleteAttempts = new ConcurrentDictionary<ulong, bool>();
         var toDelete = new ConcurrentQueue<ulong>();
+        var answeredNotFound = new ConcurrentQueue<ulong>();
+        var answeredTwice = new ConcurrentQueue<ulong>();
         var process = await ServerProcess.StartAsync(environment, timeout.Token);
         await using (process)
         {
@@ -64,7 +66,11 @@ public sealed class ServerKillDurabilityTests(PostgresCluster cluster)
                         try
                         {
                             var id = (await client.PutAsync(new PutRequest { Topic = Topic, Body = ByteString.CopyFromUtf8(body) })).Id;
-                            puts[id] = body;
+                            if (!puts.TryAdd(id, body))
+                            {
+                                answeredTwice.Enqueue(id);
+                            }
+
                             if (n % 2 == 0)
                             {
                                 toDelete.Enqueue(id);
@@ -97,6 +103,11 @@ public sealed class ServerKillDurabilityTests(PostgresCluster cluster)
                         {
                             await client.DeleteAsync(id);
                             deletes[id] = true;
+                        }
+                        catch (RpcException failure) when (failure.StatusCode == StatusCode.NotFound)
+                        {
+                            // An answer, not a lost call: the acknowledged put it deletes is gone.
+                            answeredNotFound.Enqueue(id);
                         }
                         catch (RpcException)
                         {
@@ -136,7 +147,9 @@ public sealed class ServerKillDurabilityTests(PostgresCluster cluster)
         var fresh = (await verify.PutAsync(new PutRequest { Topic = Topic })).Id;
         Assert.True(fresh > puts.Keys.Max(), $"new id {fresh} is not above the acknowledged ids (max {puts.Keys.Max()})");
 
-        var problems = new List<string>();
+        var problems = answeredNotFound.Select(id => $"job {id} was put with an acknowledgement, but its delete before the kill answered NOT_FOUND")
+            .Concat(answeredTwice.Select(id => $"id {id} was handed out to two acknowledged puts"))
+            .ToList();
         var unansweredFound = new HashSet<string>(StringComparer.Ordinal);
         ulong present = 0;
         for (ulong id = 1; id < fresh; id++)
