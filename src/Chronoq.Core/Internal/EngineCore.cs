@@ -640,13 +640,7 @@ internal sealed class EngineCore
         _deferred.Clear();
         CatchUpTime();
         Dispatch();
-        if (_bodyRequests.Count > 0)
-        {
-            // A body read is a store round trip: the answers that carry no read-back body (the
-            // batch's puts and deletes above all) need not wait for it.
-            FlushAnswersNotAwaitingBodies();
-            ReadBackBodies();
-        }
+        ReadBackBodies();
 
         // The turn's commit is done (or rolled back), so every job in the table is durable now.
         _bodies.Trim();
@@ -2168,7 +2162,7 @@ internal sealed class EngineCore
     /// <summary>
     /// Reads the dropped bodies of every job handed out this turn in one store round trip and
     /// completes the answers. Blocking the turn on it is what a commit does too; the turn's other
-    /// answers have gone out before it (FlushAnswersNotAwaitingBodies). When the read fails, nothing
+    /// answers go out before it (FlushAnswersNotAwaitingBodies). When the read fails, nothing
     /// is half-delivered: peeks and reservations answer UNAVAILABLE with their reservations undone,
     /// and a stream that was to get such a job ends with <see cref="StorageUnavailableException"/>
     /// (its held jobs ready again).
@@ -2180,6 +2174,9 @@ internal sealed class EngineCore
             return;
         }
 
+        // A body read is a store round trip: the answers that carry no read-back body (the batch's
+        // puts and deletes above all) need not wait for it.
+        FlushAnswersNotAwaitingBodies();
         _bodyIds.Clear();
         _bodyIndex.Clear();
         foreach (var request in _bodyRequests)
