@@ -22,8 +22,13 @@ public sealed class PostgresJobStore : IJobStore
     /// <summary>Cap on the pause between attempts, so a server that returns is noticed within half a second.</summary>
     private const int MaxRetryDelayMs = 500;
 
-    /// <summary>How long to try ending the server session of an abandoned commit: a live server
-    /// ends a session in milliseconds, so seconds mean it is unreachable.</summary>
+    /// <summary>Pause between looks at whether ended sessions are gone: a terminated backend
+    /// exits within milliseconds, and the look is one cheap statement.</summary>
+    private static readonly TimeSpan SessionEndPollInterval = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>How long to wait for server sessions we end (an abandoned commit's, or all of an
+    /// earlier server's together) to be gone: a live server ends a session in milliseconds, so
+    /// seconds mean it is unreachable.</summary>
     private static readonly TimeSpan AbandonedBackendTimeout = TimeSpan.FromSeconds(4);
 
     /// <summary>Session settings every connection of the store starts with (see <see cref="WithPlannerSettings"/>).</summary>
@@ -592,53 +597,71 @@ public sealed class PostgresJobStore : IJobStore
     /// A server killed while its commit still ran in PostgreSQL leaves that commit running in its
     /// session, and it may land after this server has read the table back: a job this server
     /// would not know, with the id it hands out next, or an update that brings back a job it has
-    /// since deleted. So recovery first ends every busy session under our application name on this
-    /// database and waits until each is gone (its commit then either landed before the read or
-    /// never will). One server owns a schema (the Kubernetes deployment is one replica, recreated);
+    /// since deleted. Its session may even look idle while the commit still sits unread in the
+    /// socket buffer, for PostgreSQL to run later. So recovery first ends every session under our
+    /// application name on this database but <paramref name="connection"/>'s own, busy or idle, and
+    /// waits until all are gone (a commit of theirs then either landed before the read or never
+    /// will). One server owns a schema (the Kubernetes deployment is one replica, recreated);
     /// servers of other schemas in the database run under other names.
     /// </summary>
+    /// <remarks>
+    /// This store's own idle pooled connections run under the same name and would be ended too,
+    /// leaving dead connections for the next commit; so the pool is cleared first. Nothing else
+    /// uses it meanwhile: recovery comes before the engine's first commit or body read, and the
+    /// health endpoints only read the health registry. <paramref name="connection"/> was taken
+    /// from the pool before the clear, so it is normally the pool's only connection (the one the
+    /// migration used) and the clear closes nothing; the pool closes it when it is returned. A
+    /// connection the clear did close has its session exit within milliseconds; should the fence
+    /// still see it, it is signalled and awaited with the rest, no harm done but a count one too high.
+    /// </remarks>
     private async Task EndEarlierServerSessionsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var notEnded = new List<int>();
-        var ended = 0;
+        _dataSource.Clear();
+
+        // All are signalled in one statement, then awaited together, so the wait is one bound
+        // rather than one per session. A false from pg_terminate_backend means the session was
+        // already gone: nothing to wait for.
+        var signalled = new List<int>();
         await using (var command = new NpgsqlCommand(_sql.EndEarlierServerSessions, connection))
         {
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)AbandonedBackendTimeout.TotalMilliseconds });
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 if (reader.GetBoolean(1))
                 {
-                    ended++;
-                }
-                else
-                {
-                    notEnded.Add(reader.GetInt32(0));
+                    signalled.Add(reader.GetInt32(0));
                 }
             }
         }
 
-        if (ended > 0)
-        {
-            PostgresStoreLog.EarlierServerSessionsEnded(_logger, ended);
-        }
-
-        if (notEnded.Count == 0)
+        if (signalled.Count == 0)
         {
             return;
         }
 
-        // pg_terminate_backend answers false both for a session that outlived the wait and for one
-        // that had already ended by itself (the statement's view of pg_stat_activity is a snapshot):
-        // a statement of its own, with a fresh view, tells them apart.
-        await using var recheck = new NpgsqlCommand(_sql.CountSessions, connection);
-        recheck.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = notEnded.ToArray() });
-        var remaining = (long)(await recheck.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
-        if (remaining > 0)
+        // pg_stat_activity is a snapshot taken once per transaction, so each look is a statement
+        // (an implicit transaction) of its own.
+        long started = Stopwatch.GetTimestamp();
+        await using var count = new NpgsqlCommand(_sql.CountSessions, connection);
+        count.Parameters.Add(new NpgsqlParameter<int[]> { TypedValue = signalled.ToArray() });
+        while (true)
         {
-            throw new StorageUnavailableException(
-                $"{remaining} session(s) of an earlier Chronoq server on this database did not end within {AbandonedBackendTimeout.TotalSeconds:0} s; recovery would not see what they may still commit.");
+            var remaining = (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+            if (remaining == 0)
+            {
+                break;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) >= AbandonedBackendTimeout)
+            {
+                throw new StorageUnavailableException(
+                    $"{remaining} of {signalled.Count} session(s) of an earlier Chronoq server on this database did not end within {AbandonedBackendTimeout.TotalSeconds:0} s; recovery would not see what they may still commit.");
+            }
+
+            await Task.Delay(SessionEndPollInterval, cancellationToken).ConfigureAwait(false);
         }
+
+        PostgresStoreLog.EarlierServerSessionsEnded(_logger, signalled.Count);
     }
 
     /// <summary>

@@ -1,14 +1,17 @@
 using Chronoq.Core.Storage;
 using Chronoq.Testing.Postgres;
+using Chronoq.Testing.Server;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using static Chronoq.Storage.Postgres.Tests.TestJobs;
 
 namespace Chronoq.Storage.Postgres.Tests;
 
 /// <summary>
-/// Recovery first ends the busy sessions an earlier server of the same schema left behind (a commit
-/// that could otherwise land after the read), and only those: a server of another schema in the
-/// same database keeps its sessions. (The whole kill -9 story runs in ServerKillInFlightCommitTests.)
+/// Recovery first ends the sessions an earlier server of the same schema left behind, busy or idle
+/// (a commit that could otherwise land after the read), and only those: a server of another schema
+/// in the same database keeps its sessions, and the store's own pool still works afterwards. (The
+/// whole kill -9 story runs in ServerKillInFlightCommitTests.)
 /// </summary>
 [Collection(PostgresCollection.Name)]
 public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
@@ -48,6 +51,110 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
         Assert.True(await SessionExistsAsync(db, otherSession, cts.Token)); // its commit ran on that session, not a new one
     }
 
+    [Fact]
+    public async Task RecoverAsync_IdleSessionUnderItsName_EndsIt()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("fenceidle", cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+
+        // Idle in pg_stat_activity, yet a killed server's commit may still sit unread in its socket.
+        await using var earlier = await OpenAsync(db, applicationName: "chronoq", cts.Token);
+        int earlierSession = earlier.ProcessID;
+        Assert.True(await SessionExistsAsync(db, earlierSession, cts.Token));
+
+        await store.RecoverAsync(cts.Token);
+
+        Assert.False(await SessionExistsAsync(db, earlierSession, cts.Token));
+        await using var afterwards = new NpgsqlCommand("SELECT 1", earlier);
+        await Assert.ThrowsAnyAsync<NpgsqlException>(() => afterwards.ExecuteScalarAsync(cts.Token));
+    }
+
+    [Fact]
+    public async Task RecoverAsync_SeveralEarlierSessions_EndsAllTogetherAndReportsThem()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("fencemany", cts.Token);
+        var logs = new CapturingLoggerProvider(LogLevel.Information);
+        await using var store = await PostgresJobStore.CreateAsync(new PostgresStoreOptions { ConnectionString = db }, logs.CreateLogger("store"), cts.Token);
+
+        var earlier = new List<NpgsqlConnection>();
+        var statements = new List<Task>();
+        try
+        {
+            for (int i = 0; i < 3; i++)
+            {
+                var busy = await OpenAsync(db, applicationName: "chronoq", cts.Token);
+                earlier.Add(busy);
+                statements.Add(new NpgsqlCommand("SELECT pg_sleep(60)", busy).ExecuteNonQueryAsync(cts.Token));
+                await WaitUntilActiveAsync(db, busy.ProcessID, cts.Token);
+            }
+
+            earlier.Add(await OpenAsync(db, applicationName: "chronoq", cts.Token));
+            var sessions = earlier.Select(static connection => connection.ProcessID).ToArray();
+
+            await store.RecoverAsync(cts.Token);
+
+            foreach (var statement in statements)
+            {
+                await Assert.ThrowsAnyAsync<Exception>(() => statement);
+            }
+
+            foreach (var session in sessions)
+            {
+                Assert.False(await SessionExistsAsync(db, session, cts.Token), $"session {session} is still there");
+            }
+
+            // Reported once, every one of the four counted.
+            var ended = Assert.Single(logs.Logs, static log => log.EventId.Name == "EarlierServerSessionsEnded");
+            Assert.StartsWith("Ended 4 session(s)", ended.Message);
+        }
+        finally
+        {
+            foreach (var connection in earlier)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task RecoverAsync_StoreHeldSeveralPooledConnections_NextCommitNeedsNoRetry()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("fencepool", cts.Token);
+        var logs = new CapturingLoggerProvider(LogLevel.Debug);
+        await using var store = await PostgresJobStore.CreateAsync(new PostgresStoreOptions { ConnectionString = db }, logs.CreateLogger("store"), cts.Token);
+
+        // Reads held up by a lock each keep a pooled connection busy, so the pool opens three;
+        // once they end, it holds three idle ones under the name the fence ends sessions by.
+        await using (var blocker = await OpenAsync(db, applicationName: "test", cts.Token))
+        {
+            await using var hold = await blocker.BeginTransactionAsync(cts.Token);
+            await using (var lockTable = new NpgsqlCommand("LOCK TABLE chronoq.jobs IN ACCESS EXCLUSIVE MODE", blocker, hold))
+            {
+                await lockTable.ExecuteNonQueryAsync(cts.Token);
+            }
+
+            var reads = Enumerable.Range(0, 3).Select(_ => store.ReadBodiesAsync([1], cts.Token).AsTask()).ToArray();
+            while (await ScalarAsync<long>(db, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'chronoq' AND wait_event_type = 'Lock'", cts.Token) < 3)
+            {
+                await Task.Delay(20, cts.Token);
+            }
+
+            await hold.CommitAsync(cts.Token);
+            await Task.WhenAll(reads);
+        }
+
+        await store.RecoverAsync(cts.Token);
+        await store.CommitAsync(Batch(1, JobMutation.Upsert(Ready(1))), cts.Token);
+        await store.CommitAsync(Batch(2, JobMutation.Upsert(Ready(2))), cts.Token);
+
+        // A commit that met a connection the fence had ended would have been retried, logging why.
+        Assert.DoesNotContain(logs.Logs, static log => log.Exception is not null);
+        Assert.Equal(2L, await ScalarAsync<long>(db, "SELECT count(*) FROM chronoq.jobs", cts.Token));
+    }
+
     private static async Task<NpgsqlConnection> OpenAsync(string db, string applicationName, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db) { Pooling = false, ApplicationName = applicationName }.ConnectionString);
@@ -69,6 +176,14 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
                 return pid;
             }
 
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    private static async Task WaitUntilActiveAsync(string db, int pid, CancellationToken cancellationToken)
+    {
+        while (await ScalarAsync<long>(db, $"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid} AND state = 'active'", cancellationToken) == 0)
+        {
             await Task.Delay(20, cancellationToken);
         }
     }

@@ -26,6 +26,6 @@ internal static partial class PostgresStoreLog
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not end the server session {Backend} of an abandoned commit; it ends when PostgreSQL notices the closed connection.")]
     public static partial void AbandonedCommitUnconfirmed(ILogger logger, int backend, Exception exception);
 
-    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Ended {Sessions} busy session(s) of an earlier server on this database before recovery, so that no commit of theirs lands after it.")]
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Ended {Sessions} session(s) of an earlier server on this database before recovery, so that no commit of theirs lands after it.")]
     public static partial void EarlierServerSessionsEnded(ILogger logger, int sessions);
 }

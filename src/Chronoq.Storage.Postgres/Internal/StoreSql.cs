@@ -67,15 +67,18 @@ internal sealed class StoreSql
         TerminateBackend =
             "SELECT coalesce(bool_and(pg_terminate_backend(pid, $2)), true) FROM pg_stat_activity " +
             "WHERE pid = $1 AND datname = current_database() AND usename = current_user";
-        // Sessions under our name in this database that are not idle (running a statement, its
-        // commit, or inside a transaction): before recovery, that can only be a server that died
-        // with a commit still running. Ends each, waiting up to $1 ms; a row per session: its pid
-        // and whether it was seen to end.
-        EndEarlierServerSessions =
-            "SELECT pid, pg_terminate_backend(pid, $1) FROM pg_stat_activity " +
-            "WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid() " +
-            "AND application_name = current_setting('application_name') AND state IS DISTINCT FROM 'idle'";
-        CountSessions = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1) AND datname = current_database()";
+        // Every other session under our name in this database, busy or idle: before recovery,
+        // that can only be a server that died, maybe with a commit still running or still unread
+        // in its socket. (Our own pool was cleared first, see EndEarlierServerSessionsAsync.)
+        const string otherSessionsUnderOurName =
+            "FROM pg_stat_activity WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid() " +
+            "AND application_name = current_setting('application_name')";
+        // Signals each to end without waiting (pg_terminate_backend in the select list, so it runs
+        // only for rows the filter kept); a row per session: its pid and whether it was signalled.
+        EndEarlierServerSessions = "SELECT pid, pg_terminate_backend(pid) " + otherSessionsUnderOurName;
+        // How many of the signalled sessions ($1) are still there; the same filter, so a process
+        // id reused meanwhile by some other session is not waited for.
+        CountSessions = "SELECT count(*) " + otherSessionsUnderOurName + " AND pid = ANY($1)";
     }
 
     public string Schema { get; }
