@@ -85,7 +85,7 @@ public sealed class PostgresJobStore : IJobStore
         // would send when reusing a pooled connection is pure overhead.
         settings.NoResetOnClose = true;
         settings.Options = WithPlannerSettings(settings.Options);
-        // Recovery ends busy sessions under this name (EndEarlierServerSessionsAsync), so servers
+        // Recovery ends the other sessions under this name (EndEarlierServerSessionsAsync), so servers
         // of different schemas in one database need different names: the default says the schema.
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
