@@ -92,6 +92,10 @@ public sealed class PostgresJobStore : IJobStore
             settings.ApplicationName = options.Schema == PostgresStoreOptions.DefaultSchema ? "chronoq" : $"chronoq:{options.Schema}";
         }
 
+        // Npgsql's metrics (on /metrics and in the OTLP export) label the pool with this name; its
+        // default, the whole connection string, would put host, database and user into every series.
+        builder.Name = settings.ApplicationName;
+
         var dataSource = builder.Build();
         var store = new PostgresJobStore(dataSource, options, logger);
         try

@@ -26,7 +26,7 @@ public static class TelemetryServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<IConfigureOptions<HostOptions>>(static provider => new ConfigureOptions<HostOptions>(host =>
             host.ShutdownTimeout = provider.GetRequiredService<IOptions<ChronoqOperationsOptions>>().Value.ShutdownTimeout));
-        services.AddSingleton(static _ => new MetricAggregator([ChronoqInstrumentation.MeterName, RuntimeInstrumentation.MeterName]));
+        services.AddSingleton(static _ => new MetricAggregator([ChronoqInstrumentation.MeterName, OpenTelemetryPipeline.NpgsqlSource, RuntimeInstrumentation.MeterName]));
         services.AddSingleton<TopicStatsPublisher>();
         services.AddSingleton<OperationsEndpoints>();
         services.AddSingleton<OpenTelemetryPipeline>();

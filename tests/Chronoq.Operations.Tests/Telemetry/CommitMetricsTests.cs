@@ -41,6 +41,34 @@ public sealed class CommitMetricsTests(PostgresCluster postgres)
     }
 
     [Fact]
+    public async Task Metrics_DurableServer_ReportNpgsqlsPoolAndOperationsUnderTheApplicationName()
+    {
+        const string Secret = "not-for-metrics";
+        var database = await postgres.CreateDatabaseAsync("npgsqlmetrics");
+        await using var server = await LoopbackServer.StartAsync(options =>
+            options.Configuration["ConnectionStrings:" + ChronoqStorageOptions.ConnectionStringName] = database + ";Password=" + Secret);
+        await using var client = new ChronoqClient(ChronoqClientOptions.Default with { Address = server.GrpcAddress, EnableBatching = false, DefaultDeadline = TimeSpan.FromSeconds(15) });
+        using var http = new HttpClient();
+        const string Pool = "db_client_connection_pool_name=\"chronoq\"";
+        var before = await PrometheusScrape.GetAsync(http, server.HttpAddress);
+
+        await client.PutAsync("npgsql", "one"u8.ToArray());
+        await client.PutAsync("npgsql", "two"u8.ToArray());
+        var after = await PrometheusScrape.GetAsync(http, server.HttpAddress);
+
+        // Other tests' servers in this process share Npgsql's meter and the name, so deltas and lower bounds only.
+        string operations = $"db_client_operation_duration_seconds_count{{{Pool},db_system_name=\"postgresql\",server_address=\"127.0.0.1\",server_port=\"{new Npgsql.NpgsqlConnectionStringBuilder(database).Port}\"}}";
+        Assert.True(after.Value(operations) - before.Value(operations) >= 2, after.Text);
+        Assert.Contains("# TYPE db_client_operation_duration_seconds histogram\n", after.Text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE db_client_connection_count gauge\n", after.Text, StringComparison.Ordinal);
+        Assert.True(after.Value($"db_client_connection_count{{{Pool},db_client_connection_state=\"idle\"}}") >= 1, after.Text);
+        Assert.True(after.Value($"db_client_connection_max{{{Pool}}}") >= 1, after.Text);
+        Assert.DoesNotContain(Secret, after.Text, StringComparison.Ordinal);
+        // Npgsql's default pool name is the connection string (without its password).
+        Assert.DoesNotContain("Database=" + new Npgsql.NpgsqlConnectionStringBuilder(database).Database, after.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DurablePut_IsTracedAsACommitSpanWithItsBatchSize()
     {
         var spans = new ConcurrentQueue<Activity>();
