@@ -31,7 +31,7 @@ public sealed class PostgresJobStore : IJobStore
     /// seconds mean it is unreachable.</summary>
     private static readonly TimeSpan AbandonedBackendTimeout = TimeSpan.FromSeconds(4);
 
-    /// <summary>Session settings every connection of the store starts with (see <see cref="WithPlannerSettings"/>).</summary>
+    /// <summary>Session settings every connection of the store starts with (see <see cref="PlannerSettingsStatement"/>).</summary>
     private static readonly (string Name, string Value)[] PlannerSettings = [("enable_seqscan", "off"), ("jit", "off")];
 
     private readonly NpgsqlDataSource _dataSource;
@@ -84,7 +84,23 @@ public sealed class PostgresJobStore : IJobStore
         // The store owns this pool and never changes session state, so the session reset Npgsql
         // would send when reusing a pooled connection is pure overhead.
         settings.NoResetOnClose = true;
-        settings.Options = WithPlannerSettings(settings.Options);
+        if (PlannerSettingsStatement(settings.Options) is { } plannerSettings)
+        {
+            // A SET when each physical connection opens rather than startup Options: poolers in front
+            // of PostgreSQL (PgBouncer, say) refuse an options startup parameter unless told not to.
+            builder.UsePhysicalConnectionInitializer(
+                connection =>
+                {
+                    using var command = new NpgsqlCommand(plannerSettings, connection);
+                    command.ExecuteNonQuery();
+                },
+                async connection =>
+                {
+                    await using var command = new NpgsqlCommand(plannerSettings, connection);
+                    await command.ExecuteNonQueryAsync().ConfigureAwait(false);
+                });
+        }
+
         // Recovery ends the other sessions under this name (EndEarlierServerSessionsAsync), so servers
         // of different schemas in one database need different names: the default says the schema.
         if (string.IsNullOrEmpty(settings.ApplicationName))
@@ -126,30 +142,25 @@ public sealed class PostgresJobStore : IJobStore
     }
 
     /// <summary>
-    /// The connection's startup options with the planner settings the store relies on, unless the
-    /// connection string sets them itself.
-    /// <para><c>enable_seqscan=off</c>: every statement the store runs finds its rows by primary
+    /// The SET statement for the planner settings the store relies on, leaving out any the
+    /// connection string's startup <c>Options</c> set themselves; null when it sets them all.
+    /// <para><c>enable_seqscan = off</c>: every statement the store runs finds its rows by primary
     /// key, except recovery's read of the whole table, which has no other plan. A prepared
     /// statement's generic plan is made once, for the table as it was then: made while a fresh table
     /// held a handful of rows, the commit's DELETE became a sequential scan, and stayed one while the
     /// put/delete churn left tens of thousands of dead rows for every commit to read, until
     /// autovacuum happened to analyze the table (measured: 20k put-reserve-delete cycles a second
     /// falling to 2k, in most fresh databases).</para>
-    /// <para><c>jit=off</c>: the cost that disables a sequential scan would otherwise make PostgreSQL
+    /// <para><c>jit = off</c>: the cost that disables a sequential scan would otherwise make PostgreSQL
     /// JIT-compile recovery's read and catalog queries; none of the store's statements gains from it.</para>
     /// </summary>
-    internal static string WithPlannerSettings(string? options)
+    internal static string? PlannerSettingsStatement(string? options)
     {
-        var result = options ?? string.Empty;
-        foreach (var (name, value) in PlannerSettings)
-        {
-            if (!result.Contains(name + "=", StringComparison.OrdinalIgnoreCase))
-            {
-                result = (result + " -c " + name + "=" + value).TrimStart();
-            }
-        }
-
-        return result;
+        var statements = PlannerSettings
+            .Where(setting => options is null || !options.Contains(setting.Name + "=", StringComparison.OrdinalIgnoreCase))
+            .Select(setting => $"SET {setting.Name} = {setting.Value}");
+        var statement = string.Join("; ", statements);
+        return statement.Length == 0 ? null : statement;
     }
 
     /// <inheritdoc />

@@ -61,12 +61,13 @@ public sealed class PostgresPlanTests(PostgresCluster cluster)
     }
 
     [Theory]
-    [InlineData(null, "-c enable_seqscan=off -c jit=off")]
-    [InlineData("-c search_path=app", "-c search_path=app -c enable_seqscan=off -c jit=off")]
-    [InlineData("-c jit=on", "-c jit=on -c enable_seqscan=off")]
-    [InlineData("-c jit_above_cost=10 -c ENABLE_SEQSCAN=on", "-c jit_above_cost=10 -c ENABLE_SEQSCAN=on -c jit=off")]
-    public void WithPlannerSettings_AddsWhatTheConnectionStringDoesNotSet(string? options, string expected) =>
-        Assert.Equal(expected, PostgresJobStore.WithPlannerSettings(options));
+    [InlineData(null, "SET enable_seqscan = off; SET jit = off")]
+    [InlineData("-c search_path=app", "SET enable_seqscan = off; SET jit = off")]
+    [InlineData("-c jit=on", "SET enable_seqscan = off")]
+    [InlineData("-c jit_above_cost=10 -c ENABLE_SEQSCAN=on", "SET jit = off")]
+    [InlineData("-c enable_seqscan=on -c jit=on", null)]
+    public void PlannerSettingsStatement_SetsWhatTheConnectionStringDoesNot(string? options, string? expected) =>
+        Assert.Equal(expected, PostgresJobStore.PlannerSettingsStatement(options));
 
     private static async Task<(long Deleted, long SeqScans, long RowsScanned)> TableStatisticsAsync(string db, long expectedDeletes, CancellationToken cancellationToken)
     {
