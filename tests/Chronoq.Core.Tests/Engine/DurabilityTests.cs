@@ -167,6 +167,46 @@ public sealed class DurabilityTests
         Assert.True((await EngineHarness.Wait(after.Engine.DeleteAsync(ready))).IsOk);
     }
 
+    /// <summary>
+    /// beanstalkd's binlog_read: a job released with a delay is still DELAYED after the restart and
+    /// a blocked reserve gets it when the delay ends (recovery arms its timer again); a job deleted
+    /// before the restart stays gone.
+    /// </summary>
+    [Fact]
+    public async Task Restart_JobReleasedWithDelay_ReservableWhenTheDelayEnds_DeletedJobStaysGone()
+    {
+        var store = new FakeDurableStore();
+        var clock = new ManualTimeProvider();
+        ulong released, deleted;
+        await using (var h = await EngineHarness.StartAsync(store, clock: clock))
+        {
+            released = await h.Put("test", ttr: TimeSpan.FromSeconds(120), body: "test");
+            deleted = await h.Put("test", ttr: TimeSpan.FromSeconds(120), body: "tes1");
+            var first = await h.Reserve("test");
+            Assert.Equal(released, first.Job.Id);
+            Assert.True((await EngineHarness.Wait(h.Engine.ReleaseAsync(released, first.Reservation, null, TimeSpan.FromSeconds(1)))).IsOk);
+            var second = await h.Reserve("test");
+            Assert.Equal(deleted, second.Job.Id);
+            Assert.True((await EngineHarness.Wait(h.Engine.DeleteAsync(deleted, second.Reservation))).IsOk);
+        }
+
+        await using var after = await EngineHarness.StartAsync(store, clock: clock);
+        var job = await after.Peek(released);
+        Assert.Equal((JobState.Delayed, clock.GetUtcNow().AddSeconds(1), 1u, 1u), (job.State, job.ReadyAt, job.Reserves, job.Releases));
+        Assert.Equal(ErrorCode.NotFound, (await EngineHarness.Wait(after.Engine.PeekAsync(deleted))).Status.Code);
+
+        var pending = after.Engine.ReserveOneAsync(new[] { "test" }, TimeSpan.FromMinutes(1)).AsTask();
+        await after.Advance(TimeSpan.Zero); // the wait is registered before the clock moves
+        await after.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.False(pending.IsCompleted);
+        after.Clock.Advance(TimeSpan.FromMilliseconds(1));
+
+        var got = (await pending.WaitAsync(EngineHarness.Bound)).Value!.Value;
+        Assert.Equal((released, "test"), (got.Job.Id, System.Text.Encoding.UTF8.GetString(got.Job.Body.Span)));
+        Assert.True((await EngineHarness.Wait(after.Engine.DeleteAsync(released, got.Reservation))).IsOk);
+        Assert.Equal(ErrorCode.NotFound, (await EngineHarness.Wait(after.Engine.DeleteAsync(deleted))).Code);
+    }
+
     [Fact]
     public async Task MemoryStore_CommitsNothingAndStartsEmpty()
     {

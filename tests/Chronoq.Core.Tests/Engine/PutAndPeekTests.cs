@@ -74,6 +74,36 @@ public sealed class PutAndPeekTests
         Assert.Equal(TimeSpan.FromSeconds(seconds), (await h.Peek(id)).Ttr);
     }
 
+    /// <summary>
+    /// beanstalkd's ttrlarge probes TTRs where its own representation once overflowed (4294-4297 s).
+    /// Ours is whole milliseconds in an int: the largest round-trips exactly and its reservation
+    /// runs out exactly at its deadline; anything past it, even by a fraction of a millisecond
+    /// (rounded up), is refused naming ttr.
+    /// </summary>
+    [Fact]
+    public async Task Put_LargestTtr_RoundTripsAndRunsOutAtItsDeadline_AnyMoreInvalidNamingTtr()
+    {
+        await using var h = await EngineHarness.StartAsync();
+        var largest = TimeSpan.FromMilliseconds(int.MaxValue);
+        var id = await h.Put("t", ttr: largest);
+        Assert.Equal(largest, (await h.Peek(id)).Ttr);
+
+        var reserved = await h.Reserve("t");
+        Assert.Equal(h.Now + largest, reserved.Deadline);
+        await h.Advance(largest - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(JobState.Reserved, (await h.Peek(id)).State);
+        await h.Advance(TimeSpan.FromMilliseconds(1));
+        var job = await h.Peek(id);
+        Assert.Equal((JobState.Ready, 1u), (job.State, job.Timeouts));
+
+        foreach (var over in new[] { TimeSpan.FromMilliseconds(1), TimeSpan.FromTicks(1) })
+        {
+            var result = await EngineHarness.Wait(h.Engine.PutAsync(new JobSpec { Topic = "t", Ttr = largest + over }));
+            Assert.Equal(ErrorCode.InvalidArgument, result.Status.Code);
+            Assert.StartsWith("ttr", result.Status.Message);
+        }
+    }
+
     [Fact]
     public async Task Put_ZeroAndSmallDelay_AcceptedAsReadyAndDelayed()
     {

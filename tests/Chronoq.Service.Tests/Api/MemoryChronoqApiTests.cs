@@ -1,5 +1,6 @@
 using Chronoq.Protocol.Grpc;
 using Chronoq.Protocol.V1;
+using Chronoq.Service.Tests.Support;
 using Chronoq.Testing;
 using Google.Protobuf;
 using static Chronoq.Service.Tests.Api.ApiClient;
@@ -67,6 +68,38 @@ public sealed class MemoryChronoqApiTests : ChronoqApiContractTests
 
         Assert.Equal(name, (await Client.PeekAsync(id)).Topic);
         await InvalidAsync("topic", () => Client.PutAsync(new PutRequest { Topic = name + "b" }));
+    }
+
+    /// <summary>
+    /// beanstalkd's negative_priority and too_big_priority answer BAD_FORMAT; here priority is a
+    /// proto3 uint32, and a varint past 32 bits (a client writing -1 or 4294967296 as a 64-bit
+    /// integer) keeps its low 32 bits, as protobuf decodes uint32 fields: a known difference.
+    /// </summary>
+    [Theory]
+    [InlineData(-1L, uint.MaxValue)]
+    [InlineData(1L << 32, 0u)]
+    [InlineData((1L << 32) + 7, 7u)]
+    public async Task Put_PriorityVarintPast32Bits_KeepsItsLow32Bits(long sent, uint stored)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var message = new MemoryStream();
+        var output = new CodedOutputStream(message);
+        output.WriteTag(PutRequest.TopicFieldNumber, WireFormat.WireType.LengthDelimited);
+        output.WriteString(Topic);
+        output.WriteTag(PutRequest.PriorityFieldNumber, WireFormat.WireType.Varint);
+        output.WriteInt64(sent);
+        output.Flush();
+        var frame = new byte[GrpcFraming.HeaderSize + message.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(frame.AsSpan(1), (uint)message.Length);
+        message.ToArray().CopyTo(frame, GrpcFraming.HeaderSize);
+        using var raw = new RawGrpcClient(Server.GrpcAddress);
+
+        using var call = await raw.SendBytesAsync("/chronoq.v1.Chronoq/Put", frame, timeout.Token);
+        var put = await call.ReadMessageAsync(PutResponse.Parser, timeout.Token);
+        Assert.Equal(StatusCode.OK, (await call.ReadStatusAsync(timeout.Token)).Status);
+
+        Assert.NotNull(put);
+        Assert.Equal(stored, (await Client.PeekAsync(put.Id)).Priority);
     }
 
     [Fact]

@@ -131,6 +131,25 @@ public sealed class GrpcFramingTests
         Assert.Equal(0, consumed);
     }
 
+    /// <summary>
+    /// beanstalkd's job_size_max_plus_1: with the limit at the largest value it can be set to
+    /// (int.MaxValue: Chronoq:MaxReceiveMessageSize is an int), a length one past it, or the
+    /// largest a prefix can declare, is refused on the prefix; the limit itself is not.
+    /// </summary>
+    [Theory]
+    [InlineData((uint)int.MaxValue + 1, GrpcFrameReadStatus.MessageTooLarge)]
+    [InlineData(uint.MaxValue, GrpcFrameReadStatus.MessageTooLarge)]
+    [InlineData((uint)int.MaxValue, GrpcFrameReadStatus.TruncatedFrame)]
+    public void Decode_LimitAtItsMaximum_OneByteMoreRefusedOnThePrefix(uint declared, GrpcFrameReadStatus expected)
+    {
+        var prefix = new byte[GrpcFraming.HeaderSize];
+        BinaryPrimitives.WriteUInt32BigEndian(prefix.AsSpan(1), declared);
+
+        var result = GrpcFraming.Decode(new ReadOnlySequence<byte>(prefix), ended: false, EchoRequest.Parser, int.MaxValue, out var consumed);
+
+        Assert.Equal((expected, (long)declared, 0L), (result.Status, result.DeclaredLength, consumed));
+    }
+
     [Fact]
     public void Decode_BadFrameThenMessage_ConsumesOneFrameAtATime()
     {

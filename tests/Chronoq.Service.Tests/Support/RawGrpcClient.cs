@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Sockets;
 using Chronoq.Protocol.Grpc;
 using Google.Protobuf;
 
@@ -10,11 +11,30 @@ internal sealed class RawGrpcClient : IDisposable
 {
     private readonly HttpClient _http;
     private readonly Version _version;
+    private int _connections;
 
     public RawGrpcClient(Uri address, Version? version = null)
     {
         _version = version ?? HttpVersion.Version20;
-        var handler = new SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+        var handler = new SocketsHttpHandler
+        {
+            EnableMultipleHttp2Connections = true,
+            ConnectCallback = async (context, cancellationToken) =>
+            {
+                Interlocked.Increment(ref _connections);
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                try
+                {
+                    await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                    return new NetworkStream(socket, ownsSocket: true);
+                }
+                catch
+                {
+                    socket.Dispose();
+                    throw;
+                }
+            },
+        };
         _http = new HttpClient(handler)
         {
             BaseAddress = address,
@@ -23,6 +43,9 @@ internal sealed class RawGrpcClient : IDisposable
             Timeout = Timeout.InfiniteTimeSpan,
         };
     }
+
+    /// <summary>TCP connections opened so far: a server that drops a connection shows as a second one.</summary>
+    public int Connections => Volatile.Read(ref _connections);
 
     public static byte[] Frame(IMessage message)
     {

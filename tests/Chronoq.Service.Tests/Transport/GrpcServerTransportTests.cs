@@ -173,6 +173,33 @@ public sealed class GrpcServerTransportTests
         await TestServer.AssertServesAsync(client, ct);
     }
 
+    /// <summary>
+    /// beanstalkd's too_big: the oversized body is skipped and the next command on the same
+    /// connection is served. Here on one TCP connection, with more refused bytes in all (20 × 2 MiB)
+    /// than its 16 MiB flow-control window, so refused bodies must be neither read into memory nor
+    /// left holding the window, and the server must not drop the connection.
+    /// </summary>
+    [Fact]
+    public async Task Unary_MessagesOverMaxReceiveSize_RefusedAndSkipped_SameConnectionServesTheNextCall()
+    {
+        var ct = TestServer.Timeout(60);
+        await using var server = await TestServer.StartAsync(o => o.Configuration["Chronoq:MaxReceiveMessageSize"] = "65536");
+        using var client = new RawGrpcClient(server.GrpcAddress);
+        await TestServer.AssertServesAsync(client, ct);
+        var oversized = RawGrpcClient.Frame(new EchoRequest { Payload = ByteString.CopyFrom(new byte[2 * 1024 * 1024]) });
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var call = await client.SendBytesAsync(TestService.EchoPath, oversized, ct);
+            var outcome = await call.ReadStatusAsync(ct);
+            Assert.Equal(StatusCode.ResourceExhausted, outcome.Status);
+            Assert.Contains("larger than max", outcome.Message, StringComparison.Ordinal);
+        }
+
+        await TestServer.AssertServesAsync(client, ct);
+        Assert.Equal(1, client.Connections);
+    }
+
     [Fact]
     public async Task Unary_ResponseOverMaxSendSize_ResourceExhausted()
     {
