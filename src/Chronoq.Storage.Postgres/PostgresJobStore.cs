@@ -81,22 +81,26 @@ public sealed class PostgresJobStore : IJobStore
             settings.AutoPrepareMinUsages = 2;
         }
 
-        // The store owns this pool and never changes session state, so the session reset Npgsql
-        // would send when reusing a pooled connection is pure overhead.
+        // The store owns this pool and sets its session state once per physical connection (the
+        // planner settings below), so the session reset Npgsql would send when reusing a pooled
+        // connection is overhead, and worse: DISCARD ALL would undo those settings. Keep it off.
         settings.NoResetOnClose = true;
-        if (PlannerSettingsStatement(settings.Options) is { } plannerSettings)
+        if (PlannerSettingsStatement(settings.Options ?? Environment.GetEnvironmentVariable("PGOPTIONS")) is { } plannerSettings)
         {
-            // A SET when each physical connection opens rather than startup Options: poolers in front
-            // of PostgreSQL (PgBouncer, say) refuse an options startup parameter unless told not to.
+            // A SET when each physical connection opens rather than startup Options, which PgBouncer
+            // refuses unless told to ignore them. Bounded like a commit: it runs inside every open,
+            // where the caller's deadline no longer reaches.
+            var timeoutSeconds = (int)Math.Ceiling(options.CommitTimeout.TotalSeconds);
+            NpgsqlCommand Command(NpgsqlConnection connection) => new(plannerSettings, connection) { CommandTimeout = timeoutSeconds };
             builder.UsePhysicalConnectionInitializer(
                 connection =>
                 {
-                    using var command = new NpgsqlCommand(plannerSettings, connection);
+                    using var command = Command(connection);
                     command.ExecuteNonQuery();
                 },
                 async connection =>
                 {
-                    await using var command = new NpgsqlCommand(plannerSettings, connection);
+                    await using var command = Command(connection);
                     await command.ExecuteNonQueryAsync().ConfigureAwait(false);
                 });
         }
@@ -142,8 +146,9 @@ public sealed class PostgresJobStore : IJobStore
     }
 
     /// <summary>
-    /// The SET statement for the planner settings the store relies on, leaving out any the
-    /// connection string's startup <c>Options</c> set themselves; null when it sets them all.
+    /// The SET statement for the planner settings the store relies on, leaving out any the startup
+    /// <paramref name="options"/> (the connection string's <c>Options</c>, else <c>PGOPTIONS</c>) set
+    /// themselves; null when they set them all.
     /// <para><c>enable_seqscan = off</c>: every statement the store runs finds its rows by primary
     /// key, except recovery's read of the whole table, which has no other plan. A prepared
     /// statement's generic plan is made once, for the table as it was then: made while a fresh table
@@ -157,7 +162,8 @@ public sealed class PostgresJobStore : IJobStore
     internal static string? PlannerSettingsStatement(string? options)
     {
         var statements = PlannerSettings
-            .Where(setting => options is null || !options.Contains(setting.Name + "=", StringComparison.OrdinalIgnoreCase))
+            // PostgreSQL reads a dash in a setting's name as an underscore.
+            .Where(setting => options is null || !options.Replace('-', '_').Contains(setting.Name + "=", StringComparison.OrdinalIgnoreCase))
             .Select(setting => $"SET {setting.Name} = {setting.Value}");
         var statement = string.Join("; ", statements);
         return statement.Length == 0 ? null : statement;

@@ -64,13 +64,23 @@ public sealed partial record PostgresStoreOptions
             throw new ArgumentException($"{nameof(PostgresStoreOptions)}.{nameof(ConnectionString)} must be set.", nameof(ConnectionString));
         }
 
+        NpgsqlConnectionStringBuilder parsed;
         try
         {
-            _ = new NpgsqlConnectionStringBuilder(ConnectionString);
+            parsed = new NpgsqlConnectionStringBuilder(ConnectionString);
         }
         catch (ArgumentException ex)
         {
             throw new ArgumentException($"{nameof(PostgresStoreOptions)}.{nameof(ConnectionString)} is not a valid Npgsql connection string: {ex.Message}", nameof(ConnectionString), ex);
+        }
+
+        if (parsed.Multiplexing)
+        {
+            // A commit, an abandoned commit's clean-up and the start-up fence each name a PostgreSQL
+            // session by its process id, which multiplexing does not tie to a connection.
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(ConnectionString)} sets Multiplexing=true; the store needs each connection bound to one PostgreSQL session.",
+                nameof(ConnectionString));
         }
 
         if (Schema is null || !SchemaName().IsMatch(Schema))

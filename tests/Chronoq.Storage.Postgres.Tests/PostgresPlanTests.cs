@@ -66,6 +66,7 @@ public sealed class PostgresPlanTests(PostgresCluster cluster)
     [InlineData("-c jit=on", "SET enable_seqscan = off")]
     [InlineData("-c jit_above_cost=10 -c ENABLE_SEQSCAN=on", "SET jit = off")]
     [InlineData("-c enable_seqscan=on -c jit=on", null)]
+    [InlineData("--enable-seqscan=on", "SET jit = off")]
     public void PlannerSettingsStatement_SetsWhatTheConnectionStringDoesNot(string? options, string? expected) =>
         Assert.Equal(expected, PostgresJobStore.PlannerSettingsStatement(options));
 

@@ -80,14 +80,17 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
 
         var earlier = new List<NpgsqlConnection>();
         var statements = new List<Task>();
+        var commands = new List<NpgsqlCommand>();
         try
         {
             for (int i = 0; i < 3; i++)
             {
                 var busy = await OpenAsync(db, applicationName: "chronoq", cts.Token);
                 earlier.Add(busy);
-                statements.Add(new NpgsqlCommand("SELECT pg_sleep(60)", busy).ExecuteNonQueryAsync(cts.Token));
-                await WaitUntilActiveAsync(db, busy.ProcessID, cts.Token);
+                var sleep = new NpgsqlCommand("SELECT pg_sleep(60)", busy);
+                commands.Add(sleep);
+                statements.Add(sleep.ExecuteNonQueryAsync(cts.Token));
+                await BusySessionAsync(db, "chronoq", cts.Token, pid: busy.ProcessID);
             }
 
             earlier.Add(await OpenAsync(db, applicationName: "chronoq", cts.Token));
@@ -111,6 +114,11 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
         }
         finally
         {
+            foreach (var command in commands)
+            {
+                await command.DisposeAsync();
+            }
+
             foreach (var connection in earlier)
             {
                 await connection.DisposeAsync();
@@ -162,28 +170,21 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
         return connection;
     }
 
-    /// <summary>Waits until a session under <paramref name="applicationName"/> runs a statement; its pid.</summary>
-    private static async Task<int> BusySessionAsync(string db, string applicationName, CancellationToken cancellationToken)
+    /// <summary>Waits until a session under <paramref name="applicationName"/> (the one with <paramref name="pid"/>, if given) runs a statement; its pid.</summary>
+    private static async Task<int> BusySessionAsync(string db, string applicationName, CancellationToken cancellationToken, int? pid = null)
     {
         while (true)
         {
             await using var connection = await OpenAsync(db, "test", cancellationToken);
             await using var command = new NpgsqlCommand(
-                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND state = 'active'", connection);
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1 AND state = 'active' AND ($2::int IS NULL OR pid = $2)", connection);
             command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = applicationName });
-            if (await command.ExecuteScalarAsync(cancellationToken) is int pid)
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)pid ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            if (await command.ExecuteScalarAsync(cancellationToken) is int busy)
             {
-                return pid;
+                return busy;
             }
 
-            await Task.Delay(20, cancellationToken);
-        }
-    }
-
-    private static async Task WaitUntilActiveAsync(string db, int pid, CancellationToken cancellationToken)
-    {
-        while (await ScalarAsync<long>(db, $"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid} AND state = 'active'", cancellationToken) == 0)
-        {
             await Task.Delay(20, cancellationToken);
         }
     }

@@ -27,6 +27,14 @@ public sealed class PostgresStoreOptionsTests
         Assert.Contains("ConnectionString", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Validate_Multiplexing_NamesTheSetting()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { ConnectionString = Valid.ConnectionString + ";Multiplexing=true" }).Validate());
+        Assert.Contains("ConnectionString", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Multiplexing", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("")]
     [InlineData("1abc")]

@@ -57,7 +57,8 @@ public sealed class CommitMetricsTests(PostgresCluster postgres)
         var after = await PrometheusScrape.GetAsync(http, server.HttpAddress);
 
         // Other tests' servers in this process share Npgsql's meter and the name, so deltas and lower bounds only.
-        string operations = $"db_client_operation_duration_seconds_count{{{Pool},db_system_name=\"postgresql\",server_address=\"127.0.0.1\",server_port=\"{new Npgsql.NpgsqlConnectionStringBuilder(database).Port}\"}}";
+        var target = new Npgsql.NpgsqlConnectionStringBuilder(database);
+        string operations = $"db_client_operation_duration_seconds_count{{{Pool},db_system_name=\"postgresql\",server_address=\"{target.Host}\",server_port=\"{target.Port}\"}}";
         Assert.True(after.Value(operations) - before.Value(operations) >= 2, after.Text);
         Assert.Contains("# TYPE db_client_operation_duration_seconds histogram\n", after.Text, StringComparison.Ordinal);
         Assert.Contains("# TYPE db_client_connection_count gauge\n", after.Text, StringComparison.Ordinal);
@@ -65,7 +66,7 @@ public sealed class CommitMetricsTests(PostgresCluster postgres)
         Assert.True(after.Value($"db_client_connection_max{{{Pool}}}") >= 1, after.Text);
         Assert.DoesNotContain(Secret, after.Text, StringComparison.Ordinal);
         // Npgsql's default pool name is the connection string (without its password).
-        Assert.DoesNotContain("Database=" + new Npgsql.NpgsqlConnectionStringBuilder(database).Database, after.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Database=" + target.Database, after.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -175,9 +175,10 @@ public sealed class GrpcServerTransportTests
 
     /// <summary>
     /// beanstalkd's too_big: the oversized body is skipped and the next command on the same
-    /// connection is served. Here on one TCP connection, with more refused bytes in all (20 × 2 MiB)
-    /// than its 16 MiB flow-control window, so refused bodies must be neither read into memory nor
-    /// left holding the window, and the server must not drop the connection.
+    /// connection is served. Here on one TCP connection, 40 refused messages of 2 MiB: each puts up
+    /// to its stream's 1 MiB window on the wire before the refusal reaches the client, so together
+    /// they may exceed the connection's 16 MiB window; refused bodies must be neither read into
+    /// memory nor left holding that window, and the server must not drop the connection.
     /// </summary>
     [Fact]
     public async Task Unary_MessagesOverMaxReceiveSize_RefusedAndSkipped_SameConnectionServesTheNextCall()
@@ -188,7 +189,7 @@ public sealed class GrpcServerTransportTests
         await TestServer.AssertServesAsync(client, ct);
         var oversized = RawGrpcClient.Frame(new EchoRequest { Payload = ByteString.CopyFrom(new byte[2 * 1024 * 1024]) });
 
-        for (var i = 0; i < 20; i++)
+        for (var i = 0; i < 40; i++)
         {
             using var call = await client.SendBytesAsync(TestService.EchoPath, oversized, ct);
             var outcome = await call.ReadStatusAsync(ct);
