@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using Chronoq.Core.Storage;
 using Chronoq.Testing.Postgres;
 using Npgsql;
@@ -69,6 +72,57 @@ public sealed class PostgresPlanTests(PostgresCluster cluster)
     [InlineData("--enable-seqscan=on", "SET jit = off")]
     public void PlannerSettingsStatement_SetsWhatTheConnectionStringDoesNot(string? options, string? expected) =>
         Assert.Equal(expected, PostgresJobStore.PlannerSettingsStatement(options));
+
+    /// <summary>
+    /// Every statement a commit or a body read runs, planned generically (as a prepared statement
+    /// may be for good) on a fresh, near-empty table, under the settings the store's sessions run
+    /// with: none may read the jobs table whole. A statement added later is checked by adding it here.
+    /// </summary>
+    [Fact]
+    public async Task GenericPlansOnAFreshTable_UnderTheStoresSettings_LookJobsUpByIndex()
+    {
+        using var cts = new CancellationTokenSource(TestTimeout);
+        string db = await cluster.CreateDatabaseAsync("generic", cts.Token);
+        await using (var store = await StoreAsync(db, cancellationToken: cts.Token))
+        {
+            await store.CommitAsync(Batch(2, JobMutation.Upsert(Ready(1)), JobMutation.Upsert(Ready(2))), cts.Token);
+        }
+
+        var sql = new Internal.StoreSql(PostgresStoreOptions.DefaultSchema);
+        string[] statements = [sql.DeleteJobs, sql.InsertJobs, sql.UpsertJobs, sql.UpsertJobsKeepingBody, sql.SelectBodies, sql.RaiseHighWater];
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(db) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(cts.Token);
+        await ExecuteAsync(connection, PostgresJobStore.PlannerSettingsStatement(null)! + "; SET plan_cache_mode = force_generic_plan", cts.Token);
+        for (int i = 0; i < statements.Length; i++)
+        {
+            // Each $n with the type its cast names, else inferred from where it is used; one the
+            // statement never reads (the body in UpsertJobsKeepingBody) needs some type all the same.
+            var used = Regex.Matches(statements[i], @"\$(\d+)(?:::(\w+\[\]))?")
+                .GroupBy(static m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+                .ToDictionary(static g => g.Key, static g => g.Select(static m => m.Groups[2].Value).FirstOrDefault(static t => t.Length > 0) ?? "unknown");
+            int count = used.Keys.Max();
+            var parameters = Enumerable.Range(1, count).Select(n => used.GetValueOrDefault(n, "bytea")).ToArray();
+            await ExecuteAsync(connection, $"PREPARE s{i} ({string.Join(", ", parameters)}) AS {statements[i]}", cts.Token);
+
+            await using var explain = new NpgsqlCommand($"EXPLAIN EXECUTE s{i} ({string.Join(", ", Enumerable.Repeat("NULL", count))})", connection);
+            var plan = new StringBuilder();
+            await using (var reader = await explain.ExecuteReaderAsync(cts.Token))
+            {
+                while (await reader.ReadAsync(cts.Token))
+                {
+                    plan.AppendLine(reader.GetString(0));
+                }
+            }
+
+            Assert.True(!plan.ToString().Contains("Seq Scan on jobs", StringComparison.Ordinal), $"{statements[i]}\n{plan}");
+        }
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     private static async Task<(long Deleted, long SeqScans, long RowsScanned)> TableStatisticsAsync(string db, long expectedDeletes, CancellationToken cancellationToken)
     {
