@@ -105,11 +105,10 @@ public sealed class PostgresJobStore : IJobStore
                 });
         }
 
-        // Recovery ends the other sessions under this name (EndEarlierServerSessionsAsync), so servers
-        // of different schemas in one database need different names: the default says the schema.
+        // Recovery ends the other sessions under this name (EndEarlierServerSessionsAsync).
         if (string.IsNullOrEmpty(settings.ApplicationName))
         {
-            settings.ApplicationName = options.Schema == PostgresStoreOptions.DefaultSchema ? "chronoq" : $"chronoq:{options.Schema}";
+            settings.ApplicationName = options.DefaultApplicationName;
         }
 
         // Npgsql's metrics (on /metrics and in the OTLP export) label the pool with this name; its

@@ -15,6 +15,9 @@ public sealed partial record PostgresStoreOptions
     /// <summary>The schema when none is set.</summary>
     public const string DefaultSchema = "chronoq";
 
+    /// <summary>PostgreSQL keeps an application name to this many bytes (NAMEDATALEN - 1).</summary>
+    private const int MaxApplicationNameBytes = 63;
+
     /// <summary>
     /// Schema holding the store's tables, created at start-up if missing. Default "chronoq".
     /// Letters, digits and underscores, starting with a letter or underscore, at most 63 characters
@@ -90,6 +93,15 @@ public sealed partial record PostgresStoreOptions
                 nameof(Schema));
         }
 
+        if (string.IsNullOrEmpty(parsed.ApplicationName) && DefaultApplicationName.Length > MaxApplicationNameBytes)
+        {
+            // PostgreSQL cuts a longer name, and two long schemas that share a beginning would then
+            // end each other's sessions at start-up.
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(Schema)} '{Schema}' is too long for the default application name '{DefaultApplicationName}' ({MaxApplicationNameBytes} bytes at most): shorten it, or set Application Name in the connection string.",
+                nameof(Schema));
+        }
+
         if (CommitTimeout <= TimeSpan.Zero || CommitTimeout > TimeSpan.FromMinutes(10))
         {
             throw new ArgumentException(
@@ -118,6 +130,13 @@ public sealed partial record PostgresStoreOptions
                 nameof(BodyCacheBytes));
         }
     }
+
+    /// <summary>
+    /// The application name the store's sessions use when the connection string sets none:
+    /// <c>chronoq</c>, or <c>chronoq:SCHEMA</c> for another schema, since recovery ends the other
+    /// sessions under its own name (servers of different schemas in one database must differ).
+    /// </summary>
+    internal string DefaultApplicationName => Schema == DefaultSchema ? "chronoq" : $"chronoq:{Schema}";
 
     [GeneratedRegex("^[A-Za-z_][A-Za-z0-9_]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex SchemaName();

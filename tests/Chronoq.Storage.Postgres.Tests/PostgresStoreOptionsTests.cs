@@ -28,6 +28,18 @@ public sealed class PostgresStoreOptionsTests
     }
 
     [Fact]
+    public void Validate_SchemaTooLongForTheDefaultApplicationName_NamesTheSetting_UnlessTheConnectionStringNamesTheApplication()
+    {
+        var schema = new string('s', 55); // "chronoq:" + 55 = 63 bytes, PostgreSQL's limit
+        (Valid with { Schema = schema }).Validate();
+
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { Schema = schema + "x" }).Validate());
+        Assert.Contains("Schema", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Application Name", ex.Message, StringComparison.Ordinal);
+        (Valid with { Schema = schema + "x", ConnectionString = Valid.ConnectionString + ";Application Name=orders-queue" }).Validate();
+    }
+
+    [Fact]
     public void Validate_Multiplexing_NamesTheSetting()
     {
         var ex = Assert.Throws<ArgumentException>(() => (Valid with { ConnectionString = Valid.ConnectionString + ";Multiplexing=true" }).Validate());
