@@ -23,7 +23,8 @@ public sealed partial record PostgresStoreOptions
     /// Letters, digits and underscores, starting with a letter or underscore, at most 63 characters
     /// (PostgreSQL's identifier limit), so it never needs quoting games. One server per schema;
     /// servers of several schemas may share a database (each runs under its own application name,
-    /// "chronoq:SCHEMA" unless the connection string sets one, so give each its own there too).
+    /// "chronoq:SCHEMA" unless the connection string sets one, so give each its own there too; past
+    /// 55 characters only a name set there fits PostgreSQL's 63 bytes).
     /// </summary>
     public string Schema { get; init; } = DefaultSchema;
 
