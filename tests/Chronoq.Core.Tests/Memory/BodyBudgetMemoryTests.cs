@@ -39,7 +39,7 @@ public sealed class BodyBudgetMemoryTests
         var store = new BodylessDurableStore();
         await using var h = await EngineHarness.StartAsync(store, EngineOptions.Default with { BodyCacheBytes = budget });
         await h.Put("t"); // the topic, pools and channel exist before the first measurement
-        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var before = await HeapMeasurement.SettledLiveBytesAsync();
         var specs = new JobSpec[1_000];
         for (var done = 0; done < Jobs; done += specs.Length)
         {
@@ -52,7 +52,7 @@ public sealed class BodyBudgetMemoryTests
         }
 
         Array.Clear(specs);
-        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var after = await HeapMeasurement.SettledLiveBytesAsync();
         Assert.Equal((ulong)Jobs + 1, (await h.Stats("t")).Ready);
         return after - before;
     }

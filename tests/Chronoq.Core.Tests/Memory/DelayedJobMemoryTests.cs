@@ -25,7 +25,7 @@ public sealed class DelayedJobMemoryTests
 
         // Warm up: the topic, the pools and the channel exist before the first measurement.
         await h.Put("t", delay: TimeSpan.FromDays(30));
-        var before = GC.GetTotalMemory(forceFullCollection: true);
+        var before = await HeapMeasurement.SettledLiveBytesAsync();
         for (var done = 0; done < jobs; done += batch)
         {
             for (var i = 0; i < batch; i++)
@@ -37,7 +37,7 @@ public sealed class DelayedJobMemoryTests
         }
 
         Array.Clear(specs);
-        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var after = await HeapMeasurement.SettledLiveBytesAsync();
         var perJob = (after - before) / (double)jobs;
         _output.WriteLine($"retained bytes per delayed job: {perJob:F1} (heap {before:N0} -> {after:N0})");
         Assert.Equal((ulong)jobs + 1, (await h.Stats("t")).Delayed);
