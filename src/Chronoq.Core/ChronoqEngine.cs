@@ -27,6 +27,9 @@ public sealed class ChronoqEngine : IAsyncDisposable
     /// <summary>Turns the engine loop has run (for benchmarks: commands per turn).</summary>
     internal long Turns => _core.Turns;
 
+    /// <summary>The loop and its state, for the heap tests to see when a stopped engine is garbage.</summary>
+    internal object Core => _core;
+
     /// <summary>The store's kind ("memory" or "postgres").</summary>
     public string StorageKind => _store.Kind;
 

@@ -34,12 +34,14 @@ public sealed class BodyBudgetMemoryTests
         Assert.True(budgeted <= Budget + (Jobs * 150L), $"a {Budget:N0}-byte budget retained {budgeted:N0} B");
     }
 
-    private static async Task<long> RetainedBytesAsync(long budget)
+    private static Task<long> RetainedBytesAsync(long budget) => HeapMeasurement.OnEngineOfItsOwnAsync(
+        () => EngineHarness.StartAsync(new BodylessDurableStore(), EngineOptions.Default with { BodyCacheBytes = budget }),
+        PutAndMeasureAsync);
+
+    private static async Task<long> PutAndMeasureAsync(EngineHarness h)
     {
-        var store = new BodylessDurableStore();
-        await using var h = await EngineHarness.StartAsync(store, EngineOptions.Default with { BodyCacheBytes = budget });
         await h.Put("t"); // the topic, pools and channel exist before the first measurement
-        var before = await HeapMeasurement.SettledLiveBytesAsync();
+        var before = HeapMeasurement.LiveBytes();
         var specs = new JobSpec[1_000];
         for (var done = 0; done < Jobs; done += specs.Length)
         {
@@ -52,7 +54,7 @@ public sealed class BodyBudgetMemoryTests
         }
 
         Array.Clear(specs);
-        var after = await HeapMeasurement.SettledLiveBytesAsync();
+        var after = HeapMeasurement.LiveBytes();
         Assert.Equal((ulong)Jobs + 1, (await h.Stats("t")).Ready);
         return after - before;
     }

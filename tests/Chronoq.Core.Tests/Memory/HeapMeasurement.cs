@@ -1,33 +1,46 @@
+using Chronoq.Core.Tests.Support;
+
 namespace Chronoq.Core.Tests.Memory;
 
-/// <summary>Live heap bytes for the retained-memory tests.</summary>
+/// <summary>Live heap bytes for the retained-memory tests, each measured on an engine of its own.</summary>
 internal static class HeapMeasurement
 {
-    private const long SettledWithinBytes = 512 * 1024;
-    private const int MaxLooks = 40;
+    private const int MaxRounds = 100;
+    private const int CallersPerRound = 64;
 
     /// <summary>
-    /// The live heap once it has stopped shrinking: objects an earlier test's engine released a
-    /// moment ago (its thread winding down, pooled commands) otherwise count in a "before" figure
-    /// and vanish from the "after" one; a 50 MiB measurement once read -9 MiB that way. Bounded:
-    /// after two seconds the last reading stands.
+    /// Runs <paramref name="measure"/> on the engine <paramref name="start"/> makes, disposes it, and
+    /// returns once that engine is garbage. A thread keeps a spare command of the engine it last
+    /// called (EngineCore.Rent), and with it the whole engine, until it calls another; so the pool
+    /// threads that ran this test's callers would hand its heap over to the next test's
+    /// measurement, which then saw the million-job engine's 64 MB vanish between its "before" and
+    /// "after" and read a negative size (on the CI, every test assembly at once on 2 cores). Here
+    /// the pool's threads call a small engine instead until the measured one is collected; 10 s at
+    /// most, after which the test fails as on a leak.
     /// </summary>
-    public static async Task<long> SettledLiveBytesAsync()
+    public static async Task<T> OnEngineOfItsOwnAsync<T>(Func<Task<EngineHarness>> start, Func<EngineHarness, Task<T>> measure)
     {
-        var previous = GC.GetTotalMemory(forceFullCollection: true);
-        for (var look = 0; look < MaxLooks; look++)
+        var (result, core) = await MeasureAsync(start, measure);
+        await using var small = await EngineHarness.StartAsync();
+        for (var round = 0; round < MaxRounds && core.IsAlive; round++)
         {
-            await Task.Delay(50);
+            await Task.WhenAll(Enumerable.Range(0, CallersPerRound).Select(_ => Task.Run(() => small.Put("spares"))));
+            GC.Collect();
             GC.WaitForPendingFinalizers();
-            var current = GC.GetTotalMemory(forceFullCollection: true);
-            if (Math.Abs(current - previous) < SettledWithinBytes)
-            {
-                return current;
-            }
-
-            previous = current;
+            await Task.Delay(50);
         }
 
-        return previous;
+        Assert.False(core.IsAlive, "a stopped engine was still reachable 10 s later");
+        return result;
+    }
+
+    /// <summary>The live heap after a full collection.</summary>
+    public static long LiveBytes() => GC.GetTotalMemory(forceFullCollection: true);
+
+    // A method of its own, so no local of the caller's async state keeps the harness reachable.
+    private static async Task<(T Result, WeakReference Core)> MeasureAsync<T>(Func<Task<EngineHarness>> start, Func<EngineHarness, Task<T>> measure)
+    {
+        await using var harness = await start();
+        return (await measure(harness), new WeakReference(harness.Engine.Core));
     }
 }
