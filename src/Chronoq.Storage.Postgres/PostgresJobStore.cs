@@ -29,7 +29,7 @@ public sealed class PostgresJobStore : IJobStore
     /// <summary>How long to wait for server sessions we end (an abandoned commit's, or all of an
     /// earlier server's together) to be gone: a live server ends a session in milliseconds, so
     /// seconds mean it is unreachable.</summary>
-    private static readonly TimeSpan AbandonedBackendTimeout = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan SessionEndTimeout = TimeSpan.FromSeconds(4);
 
     /// <summary>Session settings every connection of the store starts with (see <see cref="PlannerSettingsStatement"/>).</summary>
     private static readonly (string Name, string Value)[] PlannerSettings = [("enable_seqscan", "off"), ("jit", "off")];
@@ -672,10 +672,10 @@ public sealed class PostgresJobStore : IJobStore
                 break;
             }
 
-            if (Stopwatch.GetElapsedTime(started) >= AbandonedBackendTimeout)
+            if (Stopwatch.GetElapsedTime(started) >= SessionEndTimeout)
             {
                 throw new StorageUnavailableException(
-                    $"{remaining} of {signalled.Count} session(s) of an earlier Chronoq server on this database did not end within {AbandonedBackendTimeout.TotalSeconds:0} s; recovery would not see what they may still commit.");
+                    $"{remaining} of {signalled.Count} session(s) of an earlier Chronoq server on this database did not end within {SessionEndTimeout.TotalSeconds:0} s; recovery would not see what they may still commit.");
             }
 
             await Task.Delay(SessionEndPollInterval, cancellationToken).ConfigureAwait(false);
@@ -693,13 +693,13 @@ public sealed class PostgresJobStore : IJobStore
     /// </summary>
     private async Task EndAbandonedBackendAsync(int backend)
     {
-        using var timeout = new CancellationTokenSource(AbandonedBackendTimeout);
+        using var timeout = new CancellationTokenSource(SessionEndTimeout);
         try
         {
             await using var connection = await _dataSource.OpenConnectionAsync(timeout.Token).ConfigureAwait(false);
             await using var command = new NpgsqlCommand(_sql.TerminateBackend, connection);
             command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = backend });
-            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)(AbandonedBackendTimeout.TotalMilliseconds / 2) });
+            command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = (long)(SessionEndTimeout.TotalMilliseconds / 2) });
             bool? ended = await command.ExecuteScalarAsync(timeout.Token).ConfigureAwait(false) as bool?;
             PostgresStoreLog.AbandonedCommitEnded(_logger, backend, ended ?? false);
         }

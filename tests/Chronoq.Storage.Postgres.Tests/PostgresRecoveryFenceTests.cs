@@ -76,7 +76,7 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("fencemany", cts.Token);
         var logs = new CapturingLoggerProvider(LogLevel.Information);
-        await using var store = await PostgresJobStore.CreateAsync(new PostgresStoreOptions { ConnectionString = db }, logs.CreateLogger("store"), cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token, logger: logs.CreateLogger("store"));
 
         var earlier = new List<NpgsqlConnection>();
         var statements = new List<Task>();
@@ -132,7 +132,7 @@ public sealed class PostgresRecoveryFenceTests(PostgresCluster cluster)
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("fencepool", cts.Token);
         var logs = new CapturingLoggerProvider(LogLevel.Debug);
-        await using var store = await PostgresJobStore.CreateAsync(new PostgresStoreOptions { ConnectionString = db }, logs.CreateLogger("store"), cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token, logger: logs.CreateLogger("store"));
 
         // Reads held up by a lock each keep a pooled connection busy, so the pool opens three;
         // once they end, it holds three idle ones under the name the fence ends sessions by.

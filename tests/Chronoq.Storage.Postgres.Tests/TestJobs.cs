@@ -1,4 +1,5 @@
 using Chronoq.Core.Storage;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Chronoq.Storage.Postgres.Tests;
@@ -42,7 +43,7 @@ internal static class TestJobs
 
     /// <summary>A store; <paramref name="copyThreshold"/> 1 sends every new job by binary COPY, even one.</summary>
     public static Task<PostgresJobStore> StoreAsync(
-        string connectionString, TimeSpan? commitTimeout = null, CancellationToken cancellationToken = default, int? copyThreshold = null) =>
+        string connectionString, TimeSpan? commitTimeout = null, CancellationToken cancellationToken = default, int? copyThreshold = null, ILogger? logger = null) =>
         PostgresJobStore.CreateAsync(
             new PostgresStoreOptions
             {
@@ -50,7 +51,7 @@ internal static class TestJobs
                 CommitTimeout = commitTimeout ?? TimeSpan.FromSeconds(5),
                 CopyThreshold = copyThreshold ?? PostgresStoreOptions.Default.CopyThreshold,
             },
-            logger: null,
+            logger,
             cancellationToken);
 
     public static async Task<T> ScalarAsync<T>(string connectionString, string sql, CancellationToken cancellationToken)
