@@ -18,6 +18,14 @@ public interface IJobStore : IAsyncDisposable
     bool IsDurable => true;
 
     /// <summary>
+    /// How many <see cref="CommitAsync"/> calls the engine may have running at once. Batches
+    /// committed at the same time never touch the same job or key (the engine waits for the earlier
+    /// batch before applying a command that would read or change what it touched), and a batch
+    /// started later has an <see cref="MutationBatch.IdHighWater"/> at least as high. Defaults to 1.
+    /// </summary>
+    int MaxCommitsInFlight => 1;
+
+    /// <summary>
     /// Reads back every live job and the id high-water mark. Called once, before the engine serves.
     /// A store may leave bodies out (each such record with <see cref="JobRecord.BodyUnchanged"/> set)
     /// to bound memory; the engine then reads them back on demand.
