@@ -37,6 +37,9 @@ internal sealed class BodyCache
     /// <summary>False when every body stays in memory.</summary>
     public bool Enabled => _budget > 0;
 
+    /// <summary>Whether <see cref="Trim"/> has bodies to drop.</summary>
+    public bool IsOverBudget => Enabled && _table.BodyBytes > _budget;
+
     /// <summary>Notes that a job's body is now held in memory and may be dropped later.</summary>
     public void Track(int slot, JobState state)
     {
@@ -55,11 +58,11 @@ internal sealed class BodyCache
 
     /// <summary>
     /// Drops bodies until the held bytes are within the budget. Call only when every job in the
-    /// table is committed (after the turn's commit), so no body the store lacks is ever dropped.
+    /// table is committed (no batch applied or committing), so no body the store lacks is ever dropped.
     /// </summary>
     public void Trim()
     {
-        while (Enabled && _table.BodyBytes > _budget && (DropNewest(_delayedOrBuried) || DropNewest(_others)))
+        while (IsOverBudget && (DropNewest(_delayedOrBuried) || DropNewest(_others)))
         {
         }
     }

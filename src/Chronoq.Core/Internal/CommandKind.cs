@@ -18,6 +18,7 @@ internal enum CommandKind : byte
 
     // Control commands: run after the batch's commit, on committed state only, and never persisted.
     Tick,
+    CommitDone,
     ReserveOne,
     CancelReserveOne,
     OpenStream,

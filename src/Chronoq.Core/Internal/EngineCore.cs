@@ -64,15 +64,20 @@ internal sealed class EngineCore
     // Live waiters; each knows its position (Waiter.Index) so leaving is a swap with the last one.
     private readonly List<Waiter> _waiters = new();
     private readonly List<OneShotWaiter> _polls = new();
-    private readonly List<EngineCommand> _applied = new();
     private readonly List<EngineCommand> _deferred = new();
-    private readonly List<UndoEntry> _undo = new();
-    private readonly HashSet<int> _touched = new();
-    private readonly List<int> _pendingFree = new();
-    private readonly List<int> _batchPutTopics = new();
-    private readonly List<int> _batchDeleteTopics = new();
     private readonly List<int> _scratch = new();
-    private readonly MutationBatch _batch = new();
+
+    // The batch commands are applied into _current; _committing holds earlier batches whose commits
+    // run (at most _maxCommitsInFlight with a commit running), oldest first, finished in that order.
+    private PendingBatch _current = new();
+    private readonly Queue<PendingBatch> _committing = new();
+    private readonly Stack<PendingBatch> _spareBatches = new();
+    private readonly int _maxCommitsInFlight;
+
+    // Queued (once at a time, like _tick) when a commit completes, so the loop wakes to finish it.
+    private readonly EngineCommand _commitDone;
+    private readonly Action _onCommitCompleted;
+    private int _commitDoneQueued;
     private readonly BodyCache _bodies;
 
     // Jobs handed out this turn whose bodies were dropped, answered after one batched store read.
@@ -146,6 +151,9 @@ internal sealed class EngineCore
         _commitCanFail = _durable;
         _tick = new EngineCommand(false) { Kind = CommandKind.Tick };
         _timersDue = new EngineCommand(false) { Kind = CommandKind.Tick };
+        _commitDone = new EngineCommand(false) { Kind = CommandKind.CommitDone };
+        _onCommitCompleted = PostCommitDone;
+        _maxCommitsInFlight = Math.Max(1, store.MaxCommitsInFlight);
         _nowMs = NowMs();
         _startMs = _nowMs;
         _wheel = new TimingWheel(_nowMs);
@@ -394,6 +402,14 @@ internal sealed class EngineCore
     /// <summary>Posts without completion tracking (stream close from a finaliser path, cancellation).</summary>
     public bool TryPostOneWay(EngineCommand command) => TryWrite(command);
 
+    private void PostCommitDone()
+    {
+        if (Interlocked.Exchange(ref _commitDoneQueued, 1) == 0)
+        {
+            TryPostOneWay(_commitDone);
+        }
+    }
+
     private void PostTick()
     {
         if (Interlocked.Exchange(ref _tickQueued, 1) == 0)
@@ -595,8 +611,19 @@ internal sealed class EngineCore
                     CatchUpTime();
                 }
 
+                if (_committing.Count > 0 && DependsOnCommitting(command))
+                {
+                    FinishAllCommitting();
+                }
+
                 ExecuteBatchCommand(command);
-                _applied.Add(command);
+                _current.Applied.Add(command);
+            }
+            else if (ReferenceEquals(command, _commitDone))
+            {
+                // Taken: a commit completing from now on queues it again. FinishCommitted below
+                // sees every commit that completed before this point.
+                Interlocked.Exchange(ref _commitDoneQueued, 0);
             }
             else
             {
@@ -615,18 +642,27 @@ internal sealed class EngineCore
             Interlocked.Add(ref _queued, -admitted);
         }
 
-        if (_batch.Mutations.Count > 0)
+        FinishCommitted();
+        if (_current.Records.Mutations.Count > 0)
         {
             // Slots this batch freed (a delete, release or bury of a streamed job) take their next
-            // job now, while the commit runs, instead of one commit later: a prefetch-1 stream
-            // would otherwise wait a whole commit per job. Only jobs the batch did not touch go
-            // out, so nothing is delivered that is not durable already (CanDeliverBeforeCommit).
+            // job now, before StartCommit may wait for an earlier commit, instead of one commit
+            // later: a prefetch-1 stream would otherwise wait a whole commit per job. Only jobs no
+            // unfinished batch touched go out, so nothing is delivered that is not durable already
+            // (CanDeliverBeforeCommit).
             Dispatch(beforeCommit: true);
         }
 
-        FinishBatch();
+        StartCommit();
 
         CatchUpTime();
+        if (_committing.Count > 0 && NeedsCommittedState())
+        {
+            // Control commands read and answer committed state only (a peek must not show a put
+            // not yet durable), and dropping bodies needs every job durable (BodyCache.Trim).
+            FinishAllCommitting();
+        }
+
         for (var i = 0; i < _deferred.Count; i++)
         {
             if (i % ClockStride == ClockStride - 1)
@@ -642,8 +678,12 @@ internal sealed class EngineCore
         Dispatch();
         ReadBackBodies();
 
-        // The turn's commit is done (or rolled back), so every job in the table is durable now.
-        _bodies.Trim();
+        if (_committing.Count == 0)
+        {
+            // No commit runs (each is done or rolled back), so every job in the table is durable.
+            _bodies.Trim();
+        }
+
         ArmTimer();
         Telemetry.EngineMetrics.PublishWheelSize(_wheel.Count);
         Telemetry.EngineMetrics.PublishBodyCacheSize(_table.BodyBytes);
@@ -724,20 +764,110 @@ internal sealed class EngineCore
         }
     }
 
-    private void FinishBatch()
+    /// <summary>
+    /// Hands the current batch to the store and opens the next. With one commit in flight (the
+    /// store's <see cref="IJobStore.MaxCommitsInFlight"/> is 1) it waits for the commit, as a plain
+    /// group commit does. With more, the loop goes on applying commands while commits run; it waits
+    /// for the oldest only when the store already runs as many as it allows, which also bounds the
+    /// applied-but-unanswered commands (the command queue's bound covers only those not taken).
+    /// </summary>
+    private void StartCommit()
     {
-        var failed = false;
-        if (_batch.Mutations.Count > 0)
+        var batch = _current;
+        if (batch.Applied.Count == 0 && batch.Records.Mutations.Count == 0)
         {
-            _batch.IdHighWater = _lastId;
-            using var commitMeasurement = Telemetry.EngineMetrics.StartCommit(_batch.Mutations.Count);
+            return;
+        }
+
+        var records = batch.Records.Mutations.Count;
+        if (records > 0)
+        {
+            while (_committing.Count >= _maxCommitsInFlight)
+            {
+                FinishOldestCommitting();
+            }
+        }
+
+        _current = _spareBatches.Count > 0 ? _spareBatches.Pop() : new PendingBatch();
+        if (records > 0)
+        {
+            batch.Records.IdHighWater = _lastId;
+
+            // The commit's span is current while the store is called (its own spans are children)
+            // and not after: the next commit's span would otherwise become its child.
+            var outside = System.Diagnostics.Activity.Current;
+            batch.Measurement = Telemetry.EngineMetrics.StartCommit(records);
             try
             {
-                var commit = _store.CommitAsync(_batch, CancellationToken.None);
+                var commit = _store.CommitAsync(batch.Records, CancellationToken.None);
                 if (!commit.IsCompletedSuccessfully)
                 {
-                    commit.AsTask().GetAwaiter().GetResult();
+                    var task = commit.AsTask();
+                    batch.Commit = task;
+                    if (_maxCommitsInFlight > 1)
+                    {
+                        task.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_onCommitCompleted);
+                    }
                 }
+            }
+#pragma warning disable CA1031 // Any commit failure means the batch is not durable: roll back and answer UNAVAILABLE.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+                batch.FailedAtStart = true;
+            }
+            finally
+            {
+                System.Diagnostics.Activity.Current = outside;
+            }
+        }
+
+        // A batch without records (every command refused, say) is answered in its turn too, after
+        // the batches before it: answers leave in the order their commands were applied.
+        _committing.Enqueue(batch);
+        if (_maxCommitsInFlight == 1)
+        {
+            FinishAllCommitting();
+        }
+        else
+        {
+            FinishCommitted();
+        }
+    }
+
+    /// <summary>Finishes the oldest batches whose commits have completed, in order, without waiting.</summary>
+    private void FinishCommitted()
+    {
+        while (_committing.TryPeek(out var batch) && batch.IsCommitted)
+        {
+            Finish(_committing.Dequeue());
+        }
+    }
+
+    private void FinishOldestCommitting() => Finish(_committing.Dequeue());
+
+    private void FinishAllCommitting()
+    {
+        while (_committing.Count > 0)
+        {
+            FinishOldestCommitting();
+        }
+    }
+
+    /// <summary>
+    /// Waits for the batch's commit if it still runs, then answers its callers: frees the slots of
+    /// its deletes when it is durable, or rolls memory back and answers UNAVAILABLE when it is not.
+    /// Batches are finished oldest first, and no later batch touched what this one did (see
+    /// <see cref="DependsOnCommitting"/>), so its rollback puts back exactly its own changes.
+    /// </summary>
+    private void Finish(PendingBatch batch)
+    {
+        var failed = batch.FailedAtStart;
+        if (batch.Commit is { } commit)
+        {
+            try
+            {
+                commit.GetAwaiter().GetResult();
             }
 #pragma warning disable CA1031 // Any commit failure means the batch is not durable: roll back and answer UNAVAILABLE.
             catch (Exception)
@@ -745,29 +875,22 @@ internal sealed class EngineCore
             {
                 failed = true;
             }
-
-            _batch.Clear();
         }
 
+        batch.Measurement.Dispose();
         if (failed)
         {
-            Rollback();
+            Rollback(batch);
         }
         else
         {
-            foreach (var slot in _pendingFree)
+            foreach (var slot in batch.PendingFree)
             {
                 _table.Free(slot);
             }
         }
 
-        _pendingFree.Clear();
-        _undo.Clear();
-        _touched.Clear();
-        _batchPutTopics.Clear();
-        _batchDeleteTopics.Clear();
-
-        foreach (var command in _applied)
+        foreach (var command in batch.Applied)
         {
             if (failed)
             {
@@ -777,11 +900,94 @@ internal sealed class EngineCore
             _answers.Add(command);
         }
 
-        _applied.Clear();
+        batch.Clear();
+        _spareBatches.Push(batch);
+    }
+
+    /// <summary>
+    /// Whether the command would read or change what a batch still committing touched; it must then
+    /// wait for those batches. A later batch that never looks at an earlier one's jobs is durable
+    /// on its own whatever becomes of the earlier one, which is what lets both commit at once.
+    /// Conservative where an exact answer costs more than it saves: a key (a put with one may find
+    /// an uncommitted job, or take a key an uncommitted delete freed), a kick (it picks jobs by
+    /// order), and an id not found (an uncommitted delete may have removed it).
+    /// </summary>
+    private bool DependsOnCommitting(EngineCommand command)
+    {
+        switch (command.Kind)
+        {
+            case CommandKind.Put:
+                return !string.IsNullOrEmpty(command.Spec.Key);
+            case CommandKind.PutBatch:
+                foreach (var spec in command.Specs!)
+                {
+                    if (!string.IsNullOrEmpty(spec.Key))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            case CommandKind.Delete:
+            case CommandKind.Release:
+            case CommandKind.Bury:
+            case CommandKind.KickJob:
+                return DependsOnCommitting(command.Id);
+            case CommandKind.DeleteBatch:
+                foreach (var target in command.Targets!)
+                {
+                    if (DependsOnCommitting(target.Id))
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private bool DependsOnCommitting(ulong id)
+    {
+        var slot = _table.Find(id);
+        return slot == None || TouchedByCommitting(slot);
+    }
+
+    private bool TouchedByCommitting(int slot)
+    {
+        foreach (var batch in _committing)
+        {
+            if (batch.Touched.Contains(slot))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a job's latest change may not be durable yet (its batch is applied or committing).</summary>
+    private bool IsUncommitted(int slot) => _current.Touched.Contains(slot) || (_committing.Count > 0 && TouchedByCommitting(slot));
+
+    /// <summary>Whether this turn must see committed state only: a control command to run, or bodies to drop.</summary>
+    private bool NeedsCommittedState()
+    {
+        foreach (var command in _deferred)
+        {
+            if (command.Kind != CommandKind.Tick)
+            {
+                return true;
+            }
+        }
+
+        return _bodies.IsOverBudget;
     }
 
     private void Shutdown()
     {
+        // Commits still running end within the store's bound; their callers get their answers.
+        FinishAllCommitting();
         _stopped = true;
         Interlocked.MemoryBarrier(); // the flag before the drain's reads (see TryWrite)
         FlushAnswers();
@@ -815,7 +1021,7 @@ internal sealed class EngineCore
             while (_queue.TryTake(out var command))
             {
                 Unadmit(command);
-                if (command.Kind is CommandKind.Tick or CommandKind.CancelReserveOne)
+                if (command.Kind is CommandKind.Tick or CommandKind.CommitDone or CommandKind.CancelReserveOne)
                 {
                     continue;
                 }
@@ -1092,17 +1298,17 @@ internal sealed class EngineCore
 
     private void Touch(int slot)
     {
-        if (_commitCanFail && _touched.Add(slot))
+        if (_commitCanFail && _current.Touched.Add(slot))
         {
-            _undo.Add(new UndoEntry { Slot = slot, Before = _table.Slots[slot], BeforeExtra = _table.ExtraOrDefault(slot), BeforeReadyAtMs = _table.ReadyAtMs(slot) });
+            _current.Undo.Add(new UndoEntry { Slot = slot, Before = _table.Slots[slot], BeforeExtra = _table.ExtraOrDefault(slot), BeforeReadyAtMs = _table.ReadyAtMs(slot) });
         }
     }
 
-    private void Rollback()
+    private void Rollback(PendingBatch batch)
     {
-        for (var i = _undo.Count - 1; i >= 0; i--)
+        for (var i = batch.Undo.Count - 1; i >= 0; i--)
         {
-            var entry = _undo[i];
+            var entry = batch.Undo[i];
             var slot = entry.Slot;
             ref var job = ref _table.Slots[slot];
             if (!job.PendingFree)
@@ -1144,13 +1350,13 @@ internal sealed class EngineCore
             Attach(slot);
         }
 
-        foreach (var topic in _batchPutTopics)
+        foreach (var topic in batch.PutTopics)
         {
             _topics[topic].TotalPuts--;
             _totalPuts--;
         }
 
-        foreach (var topic in _batchDeleteTopics)
+        foreach (var topic in batch.DeleteTopics)
         {
             _topics[topic].TotalDeletes--;
             _totalDeletes--;
@@ -1171,7 +1377,7 @@ internal sealed class EngineCore
 
         ref var job = ref _table.Slots[slot];
         var extra = _table.ExtraOrDefault(slot);
-        _batch.Mutations.Add(JobMutation.Upsert(new JobRecord
+        _current.Records.Mutations.Add(JobMutation.Upsert(new JobRecord
         {
             Id = job.Id,
             Topic = _topics[job.Topic].Name,
@@ -1281,13 +1487,13 @@ internal sealed class EngineCore
         var slot = _table.Allocate(id);
         if (_commitCanFail)
         {
-            _touched.Add(slot);
+            _current.Touched.Add(slot);
         }
 
         var logUndo = _commitCanFail || inBatch;
         if (logUndo)
         {
-            _undo.Add(new UndoEntry { Slot = slot, Created = true });
+            _current.Undo.Add(new UndoEntry { Slot = slot, Created = true });
         }
 
         ref var job = ref _table.Slots[slot];
@@ -1314,7 +1520,7 @@ internal sealed class EngineCore
         _totalPuts++;
         if (logUndo)
         {
-            _batchPutTopics.Add(topic.Index);
+            _current.PutTopics.Add(topic.Index);
         }
 
         Persist(slot, withBody: true);
@@ -1331,7 +1537,7 @@ internal sealed class EngineCore
             return EngineStatus.Exhausted($"the batch would exceed the server's maximum of {_options.MaxJobs} jobs");
         }
 
-        var undoMark = _undo.Count;
+        var undoMark = _current.Undo.Count;
         var output = new PutResult[specs.Count];
         for (var i = 0; i < specs.Count; i++)
         {
@@ -1350,9 +1556,9 @@ internal sealed class EngineCore
 
     private void UndoPartialBatch(int undoMark)
     {
-        for (var i = _undo.Count - 1; i >= undoMark; i--)
+        for (var i = _current.Undo.Count - 1; i >= undoMark; i--)
         {
-            var slot = _undo[i].Slot;
+            var slot = _current.Undo[i].Slot;
             ref var job = ref _table.Slots[slot];
             var topic = _topics[job.Topic];
             Detach(slot);
@@ -1364,16 +1570,16 @@ internal sealed class EngineCore
 
             topic.TotalPuts--;
             _totalPuts--;
-            _batchPutTopics.RemoveAt(_batchPutTopics.Count - 1);
-            _touched.Remove(slot);
+            _current.PutTopics.RemoveAt(_current.PutTopics.Count - 1);
+            _current.Touched.Remove(slot);
             _table.Free(slot);
             if (_durable)
             {
-                _batch.Mutations.RemoveAt(_batch.Mutations.Count - 1);
+                _current.Records.Mutations.RemoveAt(_current.Records.Mutations.Count - 1);
             }
         }
 
-        _undo.RemoveRange(undoMark, _undo.Count - undoMark);
+        _current.Undo.RemoveRange(undoMark, _current.Undo.Count - undoMark);
     }
 
     private EngineStatus FindJob(ulong id, out int slot)
@@ -1468,17 +1674,17 @@ internal sealed class EngineCore
         }
 
         job.PendingFree = true;
-        _pendingFree.Add(slot);
+        _current.PendingFree.Add(slot);
         topic.TotalDeletes++;
         _totalDeletes++;
         if (_commitCanFail)
         {
-            _batchDeleteTopics.Add(topic.Index);
+            _current.DeleteTopics.Add(topic.Index);
         }
 
         if (_durable)
         {
-            _batch.Mutations.Add(JobMutation.Delete(job.Id));
+            _current.Records.Mutations.Add(JobMutation.Delete(job.Id));
         }
     }
 
@@ -2079,7 +2285,7 @@ internal sealed class EngineCore
             }
 
             var slot = MostUrgentReady(best);
-            if (beforeCommit && !CanDeliverBeforeCommit(best, slot))
+            if (beforeCommit ? !CanDeliverBeforeCommit(best, slot) : IsUncommitted(slot))
             {
                 // The dispatch after the commit serves this waiter and every later one, in order.
                 return;
@@ -2132,7 +2338,7 @@ internal sealed class EngineCore
     /// after the commit, with the job's TTR running from before it.
     /// </summary>
     private bool CanDeliverBeforeCommit(Waiter waiter, int slot) =>
-        waiter is StreamWaiter { PendingDeliveries: 0 } && !_touched.Contains(slot) && !_table.IsBodyDropped(slot);
+        waiter is StreamWaiter { PendingDeliveries: 0 } && !IsUncommitted(slot) && !_table.IsBodyDropped(slot);
 
     private void WriteDelivery(StreamWaiter stream, int slot, in ReservedJob reserved)
     {

@@ -29,7 +29,14 @@ public readonly struct CommitMeasurement : IDisposable, IEquatable<CommitMeasure
         }
 
         EngineMetrics.RecordCommit(_mutations, Stopwatch.GetElapsedTime(_startedAt));
-        _activity?.Dispose();
+        if (_activity is not null)
+        {
+            // Stopping a span makes its parent current. Commits overlap and end in another turn, so
+            // the engine keeps a commit's span current only while it calls the store.
+            var current = Activity.Current;
+            _activity.Dispose();
+            Activity.Current = current;
+        }
     }
 
     /// <inheritdoc/>

@@ -13,6 +13,24 @@ internal sealed class FakeDurableStore : IJobStore
 
     public string Kind => "postgres";
 
+    /// <summary>How many commits the engine may run at once (<see cref="IJobStore.MaxCommitsInFlight"/>).</summary>
+    public int MaxCommitsInFlight { get; init; } = 1;
+
+    /// <summary>
+    /// When set, each commit first waits a random 0-2 ms (so overlapping commits complete in any
+    /// order) and then fails with this probability; drawn from a seeded generator.
+    /// </summary>
+    public double? ChaosFailureRate { get; init; }
+
+    private readonly Random _chaos = new(20261206);
+    private int _running;
+
+    /// <summary>The most commits seen running at once.</summary>
+    public int MostCommitsAtOnce { get; private set; }
+
+    /// <summary>Commits that failed (thrown) so far.</summary>
+    public int FailedCommits { get; private set; }
+
     public ulong IdHighWater { get; private set; }
 
     public int Commits { get; private set; }
@@ -22,7 +40,7 @@ internal sealed class FakeDurableStore : IJobStore
     /// <summary>When set, every commit throws <see cref="StorageUnavailableException"/>.</summary>
     public volatile bool Fail;
 
-    private StoreHold? _nextCommitHold;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<StoreHold> _commitHolds = new();
     private StoreHold? _nextReadHold;
 
     /// <summary>When set, every body read throws <see cref="StorageUnavailableException"/>.</summary>
@@ -70,13 +88,56 @@ internal sealed class FakeDurableStore : IJobStore
 
     public async ValueTask CommitAsync(MutationBatch batch, CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _nextCommitHold, null) is { } hold)
+        lock (_gate)
+        {
+            MostCommitsAtOnce = Math.Max(MostCommitsAtOnce, ++_running);
+        }
+
+        try
+        {
+            await CommitCoreAsync(batch, cancellationToken);
+        }
+        catch
+        {
+            lock (_gate)
+            {
+                FailedCommits++;
+            }
+
+            throw;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _running--;
+            }
+        }
+    }
+
+    private async Task CommitCoreAsync(MutationBatch batch, CancellationToken cancellationToken)
+    {
+        var fail = Fail;
+        if (_commitHolds.TryDequeue(out var hold))
         {
             hold.Reached.TrySetResult(batch.Mutations.Count);
             await hold.Released.Task.WaitAsync(EngineHarness.Bound, cancellationToken);
+            fail |= hold.FailOnRelease;
         }
 
-        if (Fail)
+        if (ChaosFailureRate is { } rate)
+        {
+            int delayUs;
+            lock (_gate)
+            {
+                delayUs = _chaos.Next(0, 2000);
+                fail |= _chaos.NextDouble() < rate;
+            }
+
+            await Task.Delay(TimeSpan.FromMicroseconds(delayUs), cancellationToken);
+        }
+
+        if (fail || Fail)
         {
             throw new StorageUnavailableException("the fake store is down");
         }
@@ -128,10 +189,17 @@ internal sealed class FakeDurableStore : IJobStore
     }
 
     /// <summary>
-    /// Makes the next commit wait until <see cref="StoreHold.Release"/>: while it waits the engine
-    /// loop is blocked inside that commit, with the batch applied in memory but not yet durable.
+    /// Makes the next commit not yet held wait until <see cref="StoreHold.Release"/> (or
+    /// <see cref="StoreHold.ReleaseAndFail"/>): meanwhile its batch is applied in memory but not
+    /// durable, and with one commit in flight the engine loop is blocked inside it. Holds taken
+    /// one after another apply to the commits in the order they start.
     /// </summary>
-    public StoreHold HoldNextCommit() => Hold(ref _nextCommitHold);
+    public StoreHold HoldNextCommit()
+    {
+        var hold = new StoreHold();
+        _commitHolds.Enqueue(hold);
+        return hold;
+    }
 
     /// <summary>Makes the next body read wait until <see cref="StoreHold.Release"/>, the engine loop blocked inside it.</summary>
     public StoreHold HoldNextBodyRead() => Hold(ref _nextReadHold);
@@ -156,5 +224,14 @@ internal sealed class StoreHold
     /// <summary>Completes once the call is waiting (the engine loop is blocked in it), with its size: a commit's mutations, a read's ids.</summary>
     public Task<int> WaitUntilReachedAsync() => Reached.Task.WaitAsync(EngineHarness.Bound);
 
+    internal bool FailOnRelease { get; private set; }
+
     public void Release() => Released.TrySetResult();
+
+    /// <summary>Lets a held commit go on and fail (StorageUnavailableException), whatever <see cref="FakeDurableStore.Fail"/> says.</summary>
+    public void ReleaseAndFail()
+    {
+        FailOnRelease = true;
+        Released.TrySetResult();
+    }
 }

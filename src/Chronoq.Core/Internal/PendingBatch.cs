@@ -1,0 +1,62 @@
+using Chronoq.Core.Storage;
+using Chronoq.Core.Telemetry;
+
+namespace Chronoq.Core.Internal;
+
+/// <summary>
+/// One group commit's worth of changes: the commands applied to memory, their mutation records, and
+/// what a failed commit needs to put memory back (the undo log, the counters to subtract). The
+/// engine applies commands into one of these while up to <see cref="IJobStore.MaxCommitsInFlight"/>
+/// earlier ones commit, then finishes them strictly in the order they were applied.
+/// </summary>
+internal sealed class PendingBatch
+{
+    /// <summary>What the store makes durable.</summary>
+    public MutationBatch Records { get; } = new();
+
+    /// <summary>The batch commands applied, answered when the batch is finished.</summary>
+    public List<EngineCommand> Applied { get; } = new();
+
+    /// <summary>Before-images of the jobs touched, in the order first touched (rolled back in reverse).</summary>
+    public List<UndoEntry> Undo { get; } = new();
+
+    /// <summary>
+    /// Slots the batch put or changed: not delivered, and not read or changed by a later batch,
+    /// until this one is finished (see <see cref="EngineCore"/>'s DependsOnCommitting).
+    /// </summary>
+    public HashSet<int> Touched { get; } = new();
+
+    /// <summary>Slots of deleted jobs, freed for reuse only once the delete is durable.</summary>
+    public List<int> PendingFree { get; } = new();
+
+    /// <summary>Topic of each put counted in the totals (subtracted again on rollback).</summary>
+    public List<int> PutTopics { get; } = new();
+
+    /// <summary>Topic of each delete counted in the totals (subtracted again on rollback).</summary>
+    public List<int> DeleteTopics { get; } = new();
+
+    /// <summary>The store's commit while it runs; null when the batch had nothing to commit or it completed at once.</summary>
+    public Task? Commit { get; set; }
+
+    /// <summary>The commit threw before it returned a task: the batch is not durable.</summary>
+    public bool FailedAtStart { get; set; }
+
+    public CommitMeasurement Measurement { get; set; }
+
+    /// <summary>Whether the batch may be finished now without waiting.</summary>
+    public bool IsCommitted => Commit is null || Commit.IsCompleted;
+
+    public void Clear()
+    {
+        Records.Clear();
+        Applied.Clear();
+        Undo.Clear();
+        Touched.Clear();
+        PendingFree.Clear();
+        PutTopics.Clear();
+        DeleteTopics.Clear();
+        Commit = null;
+        FailedAtStart = false;
+        Measurement = default;
+    }
+}

@@ -1,0 +1,389 @@
+using System.Collections.Concurrent;
+using Chronoq.Core.Storage;
+using Chronoq.Core.Tests.Support;
+using Chronoq.Testing;
+
+namespace Chronoq.Core.Tests.Engine;
+
+/// <summary>
+/// A store that runs more than one commit at once (<see cref="IJobStore.MaxCommitsInFlight"/>):
+/// the engine applies and commits the next batch while the earlier one is in flight, and still
+/// answers in order, delivers and shows nothing before it is durable, and rolls back exactly the
+/// batch that failed.
+/// </summary>
+public sealed class PipelinedCommitTests
+{
+    private static JobSpec Job(string topic, string? key = null) => new() { Topic = topic, Body = "x"u8.ToArray(), Key = key };
+
+    private static async Task<JobInfo?> TryPeek(EngineHarness h, ulong id)
+    {
+        var result = await EngineHarness.Wait(h.Engine.PeekAsync(id));
+        return result.IsOk ? result.Value : null;
+    }
+
+    /// <summary>Gives the engine loop time to act on what it was sent; the assertions after it hold whatever the timing.</summary>
+    private static Task Settle() => Task.Delay(100);
+
+    [Fact]
+    public async Task SecondCommitStarts_WhileFirstRuns_AndAnswersLeaveInOrder()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var first = store.HoldNextCommit();
+        var second = store.HoldNextCommit();
+        var a = h.Engine.PutAsync(Job("t")).AsTask();
+        await first.WaitUntilReachedAsync();
+        var b = h.Engine.PutAsync(Job("t")).AsTask();
+
+        // B's commit starts while A's is held: the engine loop is not blocked inside A's.
+        Assert.Equal(1, await second.WaitUntilReachedAsync());
+        Assert.Equal(2, store.MostCommitsAtOnce);
+
+        // B is durable first, but answered only after A: answers leave in the order applied.
+        second.Release();
+        await Settle();
+        Assert.False(b.IsCompleted);
+        Assert.False(a.IsCompleted);
+        first.Release();
+        var idA = (await a.WaitAsync(EngineHarness.Bound)).Value.Id;
+        var idB = (await b.WaitAsync(EngineHarness.Bound)).Value.Id;
+        Assert.True(idA < idB);
+        Assert.Equal(new[] { idA, idB }, store.Jobs.Keys.Order());
+    }
+
+    [Fact]
+    public async Task FirstCommitFails_IndependentSecondStaysDurable_OnlyTheFirstRolledBack()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var kept = await h.Put("t", priority: 7);
+        var reserved = await h.Reserve("t");
+        var first = store.HoldNextCommit();
+        var second = store.HoldNextCommit();
+        var doomed = h.Engine.PutAsync(Job("t")).AsTask();
+        await first.WaitUntilReachedAsync();
+        var bury = h.Engine.BuryAsync(kept, reserved.Reservation, 9).AsTask();
+        await second.WaitUntilReachedAsync();
+
+        second.Release();
+        first.ReleaseAndFail();
+        Assert.Equal(ErrorCode.Unavailable, (await doomed.WaitAsync(EngineHarness.Bound)).Status.Code);
+        Assert.True((await bury.WaitAsync(EngineHarness.Bound)).IsOk);
+
+        var info = await h.Peek(kept);
+        Assert.Equal((JobState.Buried, 9u), (info.State, info.Priority));
+        Assert.Equal((StoredJobState.Buried, 9u), (store.Jobs[kept].State, store.Jobs[kept].Priority));
+        Assert.Single(store.Jobs);
+        Assert.Null(await TryPeek(h, kept + 1)); // the failed put's job is gone from memory too
+        var stats = (await EngineHarness.Wait(h.Engine.GetServerStatsAsync())).Value;
+        Assert.Equal((1UL, 1UL, 0UL), (stats.TotalPuts, stats.Buried, stats.Ready));
+    }
+
+    [Fact]
+    public async Task CommandOnAJobOfACommittingBatch_WaitsForIt_AndSeesItsOutcome()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var id = await h.Put("t");
+        var reserved = await h.Reserve("t");
+        var first = store.HoldNextCommit();
+        var second = store.HoldNextCommit();
+        var bury = h.Engine.BuryAsync(id, reserved.Reservation).AsTask();
+        await first.WaitUntilReachedAsync();
+
+        // Kicking the job needs the bury's outcome: the engine waits for that commit, so no second
+        // commit starts meanwhile, and once the bury fails the job is reserved again, not buried.
+        var kick = h.Engine.KickJobAsync(id).AsTask();
+        await Settle();
+        Assert.False(second.WaitUntilReachedAsync().IsCompleted);
+        first.ReleaseAndFail();
+        Assert.Equal(ErrorCode.Unavailable, (await bury.WaitAsync(EngineHarness.Bound)).Code);
+        Assert.Equal(ErrorCode.FailedPrecondition, (await kick.WaitAsync(EngineHarness.Bound)).Code);
+        Assert.Equal(JobState.Reserved, (await h.Peek(id)).State);
+        second.Release();
+        Assert.True((await EngineHarness.Wait(h.Engine.DeleteAsync(id, reserved.Reservation))).IsOk);
+    }
+
+    [Fact]
+    public async Task PutWithTheKeyOfACommittingPut_WaitsForIt_AndCreatesTheJobWhenThatPutFailed()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var first = store.HoldNextCommit();
+        var original = h.Engine.PutAsync(Job("t", key: "order-1")).AsTask();
+        await first.WaitUntilReachedAsync();
+        var again = h.Engine.PutAsync(Job("t", key: "order-1")).AsTask();
+        await Settle();
+        Assert.Equal(1, store.MostCommitsAtOnce);
+        first.ReleaseAndFail();
+
+        Assert.Equal(ErrorCode.Unavailable, (await original.WaitAsync(EngineHarness.Bound)).Status.Code);
+        var created = (await again.WaitAsync(EngineHarness.Bound)).Value;
+        Assert.True(created.Created, "the key's first put failed, so the second one creates the job");
+        Assert.Equal(new[] { created.Id }, store.Jobs.Keys);
+        Assert.Equal("order-1", store.Jobs[created.Id].Key);
+    }
+
+    [Fact]
+    public async Task DeleteOfAJobAnUncommittedBatchDeleted_WaitsAndFindsItAgainWhenThatDeleteFailed()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var id = await h.Put("t");
+        var first = store.HoldNextCommit();
+        var delete = h.Engine.DeleteAsync(id).AsTask();
+        await first.WaitUntilReachedAsync();
+        var deleteAgain = h.Engine.DeleteAsync(id).AsTask();
+        await Settle();
+        first.ReleaseAndFail();
+
+        Assert.Equal(ErrorCode.Unavailable, (await delete.WaitAsync(EngineHarness.Bound)).Code);
+        Assert.True((await deleteAgain.WaitAsync(EngineHarness.Bound)).IsOk, "the job was there again when the second delete ran");
+        Assert.Empty(store.Jobs);
+    }
+
+    [Fact]
+    public async Task NothingTouchedByACommittingBatch_IsDeliveredOrShown_UntilItIsDurable()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        await using var stream = await h.OpenStream(4, "t");
+        var first = store.HoldNextCommit();
+        var second = store.HoldNextCommit();
+        var a = h.Engine.PutAsync(Job("t")).AsTask();
+        await first.WaitUntilReachedAsync();
+        var b = h.Engine.PutAsync(Job("t")).AsTask();
+        await second.WaitUntilReachedAsync();
+        await Settle();
+        Assert.False(stream.Events.TryPeek(out _));
+
+        // B's batch is durable, but it is finished (and B delivered) only after A's.
+        second.Release();
+        await Settle();
+        Assert.False(stream.Events.TryPeek(out _));
+        first.Release();
+        var idA = (await a.WaitAsync(EngineHarness.Bound)).Value.Id;
+        var idB = (await b.WaitAsync(EngineHarness.Bound)).Value.Id;
+        Assert.Equal(idA, (await EngineHarness.Next(stream)).Job.Job.Id);
+        Assert.Equal(idB, (await EngineHarness.Next(stream)).Job.Job.Id);
+    }
+
+    [Fact]
+    public async Task ControlCommand_AnsweredOnCommittedStateOnly()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var before = (await EngineHarness.Wait(h.Engine.GetServerStatsAsync())).Value;
+        var first = store.HoldNextCommit();
+        var put = h.Engine.PutAsync(Job("t")).AsTask();
+        await first.WaitUntilReachedAsync();
+        var stats = h.Engine.GetServerStatsAsync().AsTask();
+        var peek = h.Engine.PeekNextAsync("t", JobState.Ready).AsTask();
+        await Settle();
+        Assert.False(stats.IsCompleted);
+        Assert.False(peek.IsCompleted);
+        first.ReleaseAndFail();
+
+        Assert.Equal(ErrorCode.Unavailable, (await put.WaitAsync(EngineHarness.Bound)).Status.Code);
+        Assert.Equal(before.TotalPuts, (await stats.WaitAsync(EngineHarness.Bound)).Value.TotalPuts);
+        Assert.Equal(ErrorCode.NotFound, (await peek.WaitAsync(EngineHarness.Bound)).Status.Code);
+    }
+
+    [Fact]
+    public async Task Stop_WithCommitsInFlight_AnswersTheirCallersOnceTheyEnd()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        var h = await EngineHarness.StartAsync(store);
+        var first = store.HoldNextCommit();
+        var second = store.HoldNextCommit();
+        var a = h.Engine.PutAsync(Job("t")).AsTask();
+        await first.WaitUntilReachedAsync();
+        var b = h.Engine.PutAsync(Job("t")).AsTask();
+        await second.WaitUntilReachedAsync();
+        var stopped = h.DisposeAsync().AsTask();
+        await Settle();
+        first.Release();
+        second.ReleaseAndFail();
+        await stopped.WaitAsync(EngineHarness.Bound);
+
+        Assert.True((await a.WaitAsync(EngineHarness.Bound)).IsOk);
+        Assert.Equal(ErrorCode.Unavailable, (await b.WaitAsync(EngineHarness.Bound)).Status.Code);
+        Assert.Single(store.Jobs);
+    }
+
+    /// <summary>
+    /// Concurrent random work against a store that runs up to three commits at once, completes them
+    /// in any order and fails one in eight: afterwards the store holds exactly the acknowledged puts
+    /// minus the acknowledged deletes, memory equals the store, the counters count only what was
+    /// acknowledged, and a restarted engine recovers the same jobs.
+    /// </summary>
+    [Fact]
+    public async Task RandomConcurrentWork_WithOverlappingFailingCommits_MemoryEqualsStoreEqualsAcknowledgements()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 3, ChaosFailureRate = 0.125 };
+        var clock = new ManualTimeProvider();
+        var acknowledgedPuts = new ConcurrentDictionary<ulong, byte>();
+        var acknowledgedDeletes = new ConcurrentDictionary<ulong, byte>();
+        var unexpected = new ConcurrentQueue<string>();
+        string[] topics = { "a", "b" };
+
+        await using (var h = await EngineHarness.StartAsync(store, clock: clock))
+        {
+            using var done = new CancellationTokenSource();
+            async Task Settle(ulong id, ulong reservation, Random random)
+            {
+                var roll = random.Next(4);
+                var status = roll switch
+                {
+                    0 => await h.Engine.ReleaseAsync(id, reservation, (uint)random.Next(5), random.Next(2) == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(5)),
+                    1 => await h.Engine.BuryAsync(id, reservation, (uint)random.Next(5)),
+                    _ => await h.Engine.DeleteAsync(id, reservation),
+                };
+                if (status.IsOk && roll >= 2)
+                {
+                    acknowledgedDeletes.TryAdd(id, 0);
+                }
+                else if (!status.IsOk && status.Code != ErrorCode.Unavailable)
+                {
+                    unexpected.Enqueue($"settling job {id}: {status}");
+                }
+            }
+
+            // Three operations at a time per worker, so one worker's operations on the same jobs
+            // land in consecutive batches that commit at once.
+            async Task Worker(int seed)
+            {
+                var random = new Random(seed);
+                for (var i = 0; i < 100; i++)
+                {
+                    await Task.WhenAll(Operation(new Random(random.Next())), Operation(new Random(random.Next())), Operation(new Random(random.Next())));
+                }
+            }
+
+            async Task Operation(Random random)
+            {
+                var topic = topics[random.Next(topics.Length)];
+                // Mostly one of the newest jobs, which other workers are working on too.
+                var newest = acknowledgedPuts.IsEmpty ? 1UL : acknowledgedPuts.Keys.Max();
+                var someId = newest - (ulong)Math.Min((long)newest - 1, random.Next(6));
+                switch (random.Next(10))
+                {
+                    case 0 or 1 or 2 or 3:
+                        var key = random.Next(4) == 0 ? $"k{random.Next(20)}" : null;
+                        var put = await h.Engine.PutAsync(new JobSpec { Topic = topic, Body = "x"u8.ToArray(), Key = key, Priority = (uint)random.Next(5) });
+                        if (put.IsOk && put.Value.Created)
+                        {
+                            acknowledgedPuts.TryAdd(put.Value.Id, 0);
+                        }
+
+                        break;
+                    case 4:
+                        var batch = await h.Engine.PutBatchAsync(new[] { new JobSpec { Topic = topic }, new JobSpec { Topic = topic, Delay = TimeSpan.FromSeconds(3) } });
+                        if (batch.IsOk)
+                        {
+                            foreach (var result in batch.Value)
+                            {
+                                acknowledgedPuts.TryAdd(result.Id, 0);
+                            }
+                        }
+
+                        break;
+                    case 5 or 6:
+                        var reserved = await h.Engine.ReserveOneAsync(new[] { topic }, TimeSpan.Zero);
+                        if (reserved.IsOk && reserved.Value is { } job)
+                        {
+                            await Settle(job.Job.Id, job.Reservation, random);
+                        }
+
+                        break;
+                    case 7:
+                        if ((await h.Engine.DeleteAsync(someId)).IsOk)
+                        {
+                            acknowledgedDeletes.TryAdd(someId, 0);
+                        }
+
+                        break;
+                    case 8:
+                        await h.Engine.KickJobAsync(someId);
+                        break;
+                    default:
+                        await h.Engine.KickAsync(topic, (uint)random.Next(1, 4));
+                        break;
+                }
+            }
+
+            // A stream takes jobs as the dispatch hands them out between commits, and settles them.
+            async Task StreamConsumer()
+            {
+                var random = new Random(99);
+                await using var stream = (await h.Engine.OpenReservationStreamAsync(topics, 2)).Value;
+                try
+                {
+                    while (true)
+                    {
+                        var e = await stream.Events.ReadAsync(done.Token);
+                        if (e.Kind == ReservationEventKind.Job)
+                        {
+                            await Settle(e.Job.Job.Id, e.Job.Reservation, random);
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
+            // Plain puts wait for no earlier batch: they keep commits overlapping between the
+            // random operations, most of which wait for the batches before them.
+            async Task Putter(int seed)
+            {
+                var random = new Random(seed);
+                for (var i = 0; i < 100; i++)
+                {
+                    var put = await h.Engine.PutAsync(new JobSpec { Topic = topics[random.Next(topics.Length)], Body = "p"u8.ToArray() });
+                    if (put.IsOk)
+                    {
+                        acknowledgedPuts.TryAdd(put.Value.Id, 0);
+                    }
+                }
+            }
+
+            var consumer = Task.Run(StreamConsumer);
+            var putters = Enumerable.Range(100, 8).Select(seed => Task.Run(() => Putter(seed)));
+            var workers = Enumerable.Range(1, 6).Select(seed => Task.Run(() => Worker(seed)));
+            await Task.WhenAll(putters.Concat(workers)).WaitAsync(TimeSpan.FromMinutes(2));
+            await done.CancelAsync();
+            await consumer.WaitAsync(EngineHarness.Bound);
+
+            Assert.Empty(unexpected);
+            Assert.True(store.MostCommitsAtOnce >= 2, $"commits never overlapped ({store.MostCommitsAtOnce})");
+            Assert.True(store.FailedCommits > 0, "no commit failed");
+
+            var expected = acknowledgedPuts.Keys.Except(acknowledgedDeletes.Keys).Order().ToArray();
+            Assert.Equal(expected, store.Jobs.Keys.Order().ToArray());
+            var stats = (await EngineHarness.Wait(h.Engine.GetServerStatsAsync())).Value;
+            Assert.Equal(((ulong)acknowledgedPuts.Count, (ulong)acknowledgedDeletes.Count), (stats.TotalPuts, stats.TotalDeletes));
+            foreach (var id in acknowledgedPuts.Keys)
+            {
+                var info = await TryPeek(h, id);
+                Assert.Equal(store.Jobs.ContainsKey(id), info is not null);
+                if (info is { } job)
+                {
+                    var stored = store.Jobs[id];
+                    Assert.Equal((stored.Priority, stored.Releases, stored.Buries, stored.Kicks), (job.Priority, job.Releases, job.Buries, job.Kicks));
+                    if (job.State != JobState.Reserved)
+                    {
+                        Assert.Equal((StoredJobState)job.State, stored.State);
+                    }
+                }
+            }
+        }
+
+        await using var restarted = await EngineHarness.StartAsync(store, clock: clock);
+        foreach (var (id, stored) in store.Jobs)
+        {
+            var job = await restarted.Peek(id);
+            Assert.Equal((stored.Priority, stored.Buries, stored.Kicks), (job.Priority, job.Buries, job.Kicks));
+        }
+    }
+}
