@@ -30,6 +30,9 @@ public sealed class ChronoqEngine : IAsyncDisposable
     /// <summary>The loop and its state, for the heap tests to see when a stopped engine is garbage.</summary>
     internal object Core => _core;
 
+    /// <summary>Bytes of job bodies held in memory, for tests of the body budget (read once the engine is idle).</summary>
+    internal long HeldBodyBytes => _core.HeldBodyBytes;
+
     /// <summary>The store's kind ("memory" or "postgres").</summary>
     public string StorageKind => _store.Kind;
 

@@ -40,6 +40,13 @@ internal sealed class BodyCache
     /// <summary>Whether <see cref="Trim"/> has bodies to drop.</summary>
     public bool IsOverBudget => Enabled && _table.BodyBytes > _budget;
 
+    /// <summary>
+    /// Whether the held bodies passed the budget by more than a sixteenth. Trimming needs every
+    /// commit finished; while commits overlap the engine waits for them only past this slack, not
+    /// on every turn that a put takes the bodies over the budget.
+    /// </summary>
+    public bool IsOverSlack => Enabled && _table.BodyBytes > _budget + (_budget / 16);
+
     /// <summary>Notes that a job's body is now held in memory and may be dropped later.</summary>
     public void Track(int slot, JobState state)
     {
