@@ -147,6 +147,7 @@ public sealed class PostgresJobStoreConcurrentCommitTests(PostgresCluster cluste
             Batch(40, [JobMutation.Delete(4), .. Range(21, 30).Select(id => JobMutation.Upsert(Ready(id))), JobMutation.Upsert(Ready(2, bodyBytes: 77))]),
             cts.Token).AsTask();
         int succeedingSession = await SingleSessionBlockedByAsync(db, holdsTwo.Connection.ProcessID, cts.Token);
+        Assert.False(failing.IsCompleted, "the second commit should have reached PostgreSQL while the first was still in flight");
 
         var ex = await Assert.ThrowsAsync<StorageUnavailableException>(() => failing);
         Assert.NotNull(ex.InnerException);
