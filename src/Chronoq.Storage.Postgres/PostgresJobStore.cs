@@ -39,10 +39,10 @@ public sealed class PostgresJobStore : IJobStore
     private readonly StoreSql _sql;
     private readonly ILogger _logger;
 
-    // Commits never overlap: the engine sends one at a time, and a commit we stopped waiting for
-    // (deadline passed) keeps the gate until it has really ended, so it cannot race the next one.
-    private readonly SemaphoreSlim _commitGate = new(1, 1);
-    private readonly CommitColumns _columns = new();
+    // Up to CommitsInFlight commits run at once, each with its own columns and connection. A
+    // commit we stopped waiting for (deadline passed) keeps its slot until it has really ended, so
+    // abandoned commits cannot pile up beyond the slots.
+    private readonly CommitSlots _slots;
     private readonly HighWaterMarks _highWater = new();
     private int _disposed;
 
@@ -52,6 +52,7 @@ public sealed class PostgresJobStore : IJobStore
         _options = options;
         _sql = new StoreSql(options.Schema);
         _logger = logger;
+        _slots = new CommitSlots(options.CommitsInFlight);
     }
 
     /// <inheritdoc />
@@ -59,6 +60,12 @@ public sealed class PostgresJobStore : IJobStore
 
     /// <summary>The options the store runs with.</summary>
     public PostgresStoreOptions Options => _options;
+
+    /// <summary>
+    /// <see cref="PostgresStoreOptions.CommitsInFlight"/>: each commit runs in its own transaction on
+    /// its own connection; overlapping ones touch different rows and meet only at the high-water row.
+    /// </summary>
+    public int MaxCommitsInFlight => _options.CommitsInFlight;
 
     /// <summary>
     /// Validates <paramref name="options"/>, opens a connection pool, and creates or migrates the
@@ -121,7 +128,7 @@ public sealed class PostgresJobStore : IJobStore
         {
             await store.RunBoundedAsync(
                 "Schema migration",
-                static (s, deadline) => s.RetryAsync(
+                static (s, _, deadline) => s.RetryAsync(
                     "Schema migration",
                     async token =>
                     {
@@ -132,6 +139,7 @@ public sealed class PostgresJobStore : IJobStore
                         return true;
                     },
                     deadline),
+                state: (object?)null,
                 options.StartupTimeout,
                 cancellationToken).ConfigureAwait(false);
         }
@@ -253,32 +261,39 @@ public sealed class PostgresJobStore : IJobStore
 
         long started = Stopwatch.GetTimestamp();
         TimeSpan timeout = _options.CommitTimeout;
-        if (!await _commitGate.WaitAsync(timeout, cancellationToken).ConfigureAwait(false))
+        if (await _slots.EnterAsync(timeout, cancellationToken).ConfigureAwait(false) is not { } columns)
         {
-            throw new StorageUnavailableException($"A previous commit to PostgreSQL has not ended within {timeout.TotalSeconds:0.###} s.");
+            throw new StorageUnavailableException(
+                $"Earlier commits to PostgreSQL ({_slots.Count} may run at once) have not ended within {timeout.TotalSeconds:0.###} s.");
         }
 
-        bool gateHandedOff = false;
+        bool slotHandedOff = false;
         try
         {
             // Everything needed is copied out of the batch here, synchronously: if we give up
             // waiting below, the engine may clear and reuse the batch while the attempt winds down.
-            _columns.Load(batch, _highWater);
-            if (_columns.IsEmpty)
+            columns.Load(batch, _highWater);
+            if (columns.IsEmpty)
             {
                 return;
             }
 
             TimeSpan remaining = timeout - Stopwatch.GetElapsedTime(started);
-            gateHandedOff = true;
-            await RunBoundedAsync("Commit", static (store, token) => store.CommitWithRetriesAsync(token), remaining, cancellationToken, _commitGate)
-                .ConfigureAwait(false);
+            slotHandedOff = true;
+            await RunBoundedAsync(
+                "Commit",
+                static (store, columns, token) => store.CommitWithRetriesAsync(columns, token),
+                columns,
+                remaining,
+                cancellationToken,
+                whenEnded: static (store, columns) => store._slots.Exit(columns),
+                whenAbandoned: static (store, columns) => store._slots.Abandon(columns)).ConfigureAwait(false);
         }
         finally
         {
-            if (!gateHandedOff)
+            if (!slotHandedOff)
             {
-                _commitGate.Release();
+                _slots.Exit(columns);
             }
         }
     }
@@ -302,7 +317,8 @@ public sealed class PostgresJobStore : IJobStore
 
         var found = await RunBoundedAsync(
             "Body read",
-            (store, token) => store.ReadBodiesWithRetriesAsync(stored, token),
+            static (store, stored, token) => store.ReadBodiesWithRetriesAsync(stored, token),
+            stored,
             _options.CommitTimeout,
             cancellationToken).ConfigureAwait(false);
 
@@ -322,11 +338,9 @@ public sealed class PostgresJobStore : IJobStore
             return;
         }
 
-        // Let an in-flight commit end (it is bounded by its own deadline) before the pool goes.
-        if (await _commitGate.WaitAsync(_options.CommitTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false))
-        {
-            _commitGate.Release();
-        }
+        // Let the in-flight commits end (each is bounded by its own deadline, and they run side
+        // by side, so one bound covers them all) before the pool goes.
+        await _slots.WaitUntilIdleAsync(_options.CommitTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
 
         await _dataSource.DisposeAsync().ConfigureAwait(false);
     }
@@ -336,14 +350,19 @@ public sealed class PostgresJobStore : IJobStore
     /// and the caller stops waiting then too, even if the operation takes longer to unwind. Every
     /// failure except the caller's own cancellation surfaces as <see cref="StorageUnavailableException"/>.
     /// </summary>
-    /// <param name="releaseWhenEnded">A gate to release when the operation has really ended,
-    /// which may be after the caller stopped waiting for it.</param>
-    private async Task<T> RunBoundedAsync<T>(
+    /// <param name="state">Handed to <paramref name="operation"/> and <paramref name="whenEnded"/>, so neither needs a closure.</param>
+    /// <param name="whenEnded">Runs once the operation has really ended, which may be after the
+    /// caller stopped waiting for it (a commit gives back its slot there).</param>
+    /// <param name="whenAbandoned">Runs when the caller stops waiting while the operation still
+    /// runs, before the caller hears of it; <paramref name="whenEnded"/> may already have run.</param>
+    private async Task<T> RunBoundedAsync<TState, T>(
         string what,
-        Func<PostgresJobStore, CancellationToken, Task<T>> operation,
+        Func<PostgresJobStore, TState, CancellationToken, Task<T>> operation,
+        TState state,
         TimeSpan timeout,
         CancellationToken cancellationToken,
-        SemaphoreSlim? releaseWhenEnded = null)
+        Action<PostgresJobStore, TState>? whenEnded = null,
+        Action<PostgresJobStore, TState>? whenAbandoned = null)
     {
         long started = Stopwatch.GetTimestamp();
         if (timeout <= TimeSpan.Zero)
@@ -356,31 +375,41 @@ public sealed class PostgresJobStore : IJobStore
         Task<T> work;
         try
         {
-            work = operation(this, deadline.Token);
+            work = operation(this, state, deadline.Token);
         }
         catch (Exception ex)
         {
             deadline.Dispose();
-            releaseWhenEnded?.Release();
+            whenEnded?.Invoke(this, state);
             throw Unavailable(what, started, ex);
         }
 
         _ = work.ContinueWith(
-            static (task, state) =>
+            static (task, boxed) =>
             {
                 _ = task.Exception; // observed: the caller saw it, or gave up waiting
-                var (source, gate) = ((CancellationTokenSource, SemaphoreSlim?))state!;
+                var (source, store, state, whenEnded) = ((CancellationTokenSource, PostgresJobStore, TState, Action<PostgresJobStore, TState>?))boxed!;
                 source.Dispose();
-                gate?.Release();
+                whenEnded?.Invoke(store, state);
             },
-            (deadline, releaseWhenEnded),
+            (deadline, this, state, whenEnded),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
 
         try
         {
-            return await work.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await work.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                if (!work.IsCompleted)
+                {
+                    whenAbandoned?.Invoke(this, state);
+                }
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -447,7 +476,7 @@ public sealed class PostgresJobStore : IJobStore
         }
     }
 
-    private async Task<bool> CommitWithRetriesAsync(CancellationToken deadline)
+    private async Task<bool> CommitWithRetriesAsync(CommitColumns columns, CancellationToken deadline)
     {
         // Only the first attempt writes the new rows as plain inserts (by COPY from CopyThreshold
         // of them): a retry follows an attempt whose outcome may be unknown (it may have
@@ -460,10 +489,10 @@ public sealed class PostgresJobStore : IJobStore
                 token =>
                 {
                     var newRows = !firstAttempt ? NewRows.Upsert
-                        : _columns.Inserted.Count >= _options.CopyThreshold ? NewRows.Copy
+                        : columns.Inserted.Count >= _options.CopyThreshold ? NewRows.Copy
                         : NewRows.Insert;
                     firstAttempt = false;
-                    return CommitOnceAsync(newRows, token);
+                    return CommitOnceAsync(columns, newRows, token);
                 },
                 deadline).ConfigureAwait(false);
         }
@@ -474,7 +503,7 @@ public sealed class PostgresJobStore : IJobStore
             throw;
         }
 
-        _highWater.Committed(_columns.BatchHighWater, _columns.ProvenWithoutMark, (ulong?)_columns.HighWater);
+        _highWater.Committed(columns.BatchHighWater, columns.ProvenWithoutMark, (ulong?)columns.HighWater, columns.HasDeletes);
         return true;
     }
 
@@ -486,7 +515,7 @@ public sealed class PostgresJobStore : IJobStore
     /// With COPY: the same statements minus the new rows, then the new rows by binary COPY, in one
     /// explicit transaction.
     /// </summary>
-    private async Task<bool> CommitOnceAsync(NewRows newRows, CancellationToken cancellationToken)
+    private async Task<bool> CommitOnceAsync(CommitColumns columns, NewRows newRows, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         int backend = connection.ProcessID;
@@ -495,7 +524,7 @@ public sealed class PostgresJobStore : IJobStore
             if (newRows == NewRows.Copy)
             {
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (var batch = StatementBatch(connection, newRows))
+                await using (var batch = StatementBatch(connection, columns, newRows))
                 {
                     // BEGIN travels with this batch, or with the COPY when there is none.
                     if (batch.BatchCommands.Count > 0)
@@ -504,12 +533,12 @@ public sealed class PostgresJobStore : IJobStore
                     }
                 }
 
-                await CopyInsertedAsync(connection, cancellationToken).ConfigureAwait(false);
+                await CopyInsertedAsync(columns, connection, cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await using var batch = StatementBatch(connection, newRows);
+                await using var batch = StatementBatch(connection, columns, newRows);
                 await batch.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -527,35 +556,35 @@ public sealed class PostgresJobStore : IJobStore
     }
 
     /// <summary>The commit's statements; the new rows among them unless they go by COPY.</summary>
-    private NpgsqlBatch StatementBatch(NpgsqlConnection connection, NewRows newRows)
+    private NpgsqlBatch StatementBatch(NpgsqlConnection connection, CommitColumns columns, NewRows newRows)
     {
         var batch = new NpgsqlBatch(connection);
 
         // Deletes first: a job deleted by key and a new job put with the same key in one batch
         // would otherwise trip the unique (topic, key) index.
-        if (_columns.DeletedIds.Count > 0)
+        if (columns.DeletedIds.Count > 0)
         {
             var delete = new NpgsqlBatchCommand(_sql.DeleteJobs);
-            delete.Parameters.Add(new NpgsqlParameter<List<long>> { TypedValue = _columns.DeletedIds });
+            delete.Parameters.Add(new NpgsqlParameter<List<long>> { TypedValue = columns.DeletedIds });
             batch.BatchCommands.Add(delete);
         }
 
-        if (newRows != NewRows.Copy && _columns.Inserted.Count > 0)
+        if (newRows != NewRows.Copy && columns.Inserted.Count > 0)
         {
-            batch.BatchCommands.Add(UpsertCommand(newRows == NewRows.Insert ? _sql.InsertJobs : _sql.UpsertJobs, _columns.Inserted));
+            batch.BatchCommands.Add(UpsertCommand(newRows == NewRows.Insert ? _sql.InsertJobs : _sql.UpsertJobs, columns.Inserted));
         }
 
-        if (_columns.WithBody.Count > 0)
+        if (columns.WithBody.Count > 0)
         {
-            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobs, _columns.WithBody));
+            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobs, columns.WithBody));
         }
 
-        if (_columns.KeepingBody.Count > 0)
+        if (columns.KeepingBody.Count > 0)
         {
-            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobsKeepingBody, _columns.KeepingBody));
+            batch.BatchCommands.Add(UpsertCommand(_sql.UpsertJobsKeepingBody, columns.KeepingBody));
         }
 
-        if (_columns.HighWater is long highWater)
+        if (columns.HighWater is long highWater)
         {
             var raise = new NpgsqlBatchCommand(_sql.RaiseHighWater);
             raise.Parameters.Add(new NpgsqlParameter<long> { TypedValue = highWater });
@@ -570,11 +599,11 @@ public sealed class PostgresJobStore : IJobStore
     /// The rows are written with the synchronous API: a value lands in Npgsql's buffer, which is
     /// sent when full, so sixteen awaits a row would cost more than the encoding itself. A send
     /// that blocks (a server that stopped reading) ends after the importer's timeout, the commit
-    /// timeout, so an abandoned commit still ends and frees the commit gate.
+    /// timeout, so an abandoned commit still ends and frees its commit slot.
     /// </summary>
-    private async Task CopyInsertedAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task CopyInsertedAsync(CommitColumns columns, NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        var rows = _columns.Inserted;
+        var rows = columns.Inserted;
         await using var importer = await connection.BeginBinaryImportAsync(_sql.CopyInJobs, cancellationToken).ConfigureAwait(false);
         importer.Timeout = _options.CommitTimeout;
         for (int i = 0; i < rows.Count; i++)
@@ -689,7 +718,8 @@ public sealed class PostgresJobStore : IJobStore
     /// transaction it carried is rolled back, unless it committed already: that window, between
     /// COMMIT on the server and its reply reaching us, no client can close. Bounded, and quiet
     /// when the server is unreachable (then the session died with the connection or the server).
-    /// The commit gate stays held meanwhile, so the next commit cannot overtake it.
+    /// The commit keeps its slot meanwhile, so abandoned commits cannot pile up. Only this
+    /// attempt's own session is ended: commits that overlap it run on sessions of their own.
     /// </summary>
     private async Task EndAbandonedBackendAsync(int backend)
     {

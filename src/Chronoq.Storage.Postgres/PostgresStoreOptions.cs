@@ -6,7 +6,7 @@ namespace Chronoq.Storage.Postgres;
 /// <summary>Settings of the PostgreSQL job store. Immutable; check with <see cref="Validate"/>.</summary>
 public sealed partial record PostgresStoreOptions
 {
-    /// <summary>The defaults: no connection string (it must be set), schema "chronoq", 5 s commit timeout.</summary>
+    /// <summary>The defaults: no connection string (it must be set), schema "chronoq", 5 s commit timeout, 2 commits in flight.</summary>
     public static PostgresStoreOptions Default { get; } = new();
 
     /// <summary>Npgsql connection string of the database that holds the store. Required; no default.</summary>
@@ -51,6 +51,20 @@ public sealed partial record PostgresStoreOptions
     /// is idempotent when the first attempt's outcome is unknown. Default 256; at least 1.
     /// </summary>
     public int CopyThreshold { get; init; } = 256;
+
+    /// <summary>The most commits <see cref="CommitsInFlight"/> allows: each holds a pooled
+    /// connection and a set of column buffers, and past a few the commits only queue on the
+    /// high-water row and the WAL instead of in the engine.</summary>
+    internal const int MaxCommitsInFlight = 16;
+
+    /// <summary>
+    /// How many commits may run at once (<see cref="PostgresJobStore.MaxCommitsInFlight"/>): while
+    /// one batch's commit is on its way to and from PostgreSQL, the engine may apply the next
+    /// batch and start its commit, each on its own connection. Default 2: one commit in flight
+    /// while the next is being built and sent hides the round trip; 1 commits one batch at a
+    /// time. 1 to 16.
+    /// </summary>
+    public int CommitsInFlight { get; init; } = 2;
 
     /// <summary>
     /// The engine's body budget (bytes of bodies kept in memory; the rest are read back with
@@ -122,6 +136,13 @@ public sealed partial record PostgresStoreOptions
             throw new ArgumentException(
                 $"{nameof(PostgresStoreOptions)}.{nameof(CopyThreshold)} must be at least 1 (was {CopyThreshold}).",
                 nameof(CopyThreshold));
+        }
+
+        if (CommitsInFlight < 1 || CommitsInFlight > MaxCommitsInFlight)
+        {
+            throw new ArgumentException(
+                $"{nameof(PostgresStoreOptions)}.{nameof(CommitsInFlight)} must be 1 to {MaxCommitsInFlight} (was {CommitsInFlight}).",
+                nameof(CommitsInFlight));
         }
 
         if (BodyCacheBytes < 0)

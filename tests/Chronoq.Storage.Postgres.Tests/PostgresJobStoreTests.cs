@@ -402,13 +402,14 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
     }
 
     [Fact]
-    public async Task CommitAsync_ConcurrentCallers_SerializesAndCommitsEveryBatch()
+    public async Task CommitAsync_MoreConcurrentCallersThanCommitsInFlight_CommitsEveryBatch()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("conc", cts.Token);
         await using var store = await StoreAsync(db, cancellationToken: cts.Token);
 
-        // The engine never does this; the store must still not interleave two batches' columns.
+        // The engine never sends more than MaxCommitsInFlight (2 here) at once; the store must
+        // still make the rest wait, and not interleave two batches' columns.
         await Task.WhenAll(Enumerable.Range(0, 8).Select(b => Task.Run(async () =>
         {
             var ids = Enumerable.Range(1, 50).Select(i => (ulong)(b * 50 + i)).ToArray();

@@ -11,6 +11,7 @@ public sealed class PostgresStoreOptionsTests
         Assert.Equal("chronoq", Valid.Schema);
         Assert.Equal(TimeSpan.FromSeconds(5), Valid.CommitTimeout);
         Assert.Equal(256, Valid.CopyThreshold);
+        Assert.Equal(2, Valid.CommitsInFlight);
     }
 
     [Fact]
@@ -73,6 +74,23 @@ public sealed class PostgresStoreOptionsTests
         var ex = Assert.Throws<ArgumentException>(() => (Valid with { CopyThreshold = threshold }).Validate());
         Assert.Contains("CopyThreshold", ex.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(17)]
+    [InlineData(-1)]
+    public void Validate_CommitsInFlightOutsideOneToSixteen_NamesTheSetting(int commitsInFlight)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => (Valid with { CommitsInFlight = commitsInFlight }).Validate());
+        Assert.Contains("CommitsInFlight", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(nameof(PostgresStoreOptions.CommitsInFlight), ex.ParamName);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    public void Validate_CommitsInFlightAtTheBounds_IsAccepted(int commitsInFlight) =>
+        (Valid with { CommitsInFlight = commitsInFlight }).Validate();
 
     [Fact]
     public void Validate_NegativeBodyCacheBytes_NamesTheSetting()

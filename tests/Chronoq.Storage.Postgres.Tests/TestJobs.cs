@@ -43,13 +43,19 @@ internal static class TestJobs
 
     /// <summary>A store; <paramref name="copyThreshold"/> 1 sends every new job by binary COPY, even one.</summary>
     public static Task<PostgresJobStore> StoreAsync(
-        string connectionString, TimeSpan? commitTimeout = null, CancellationToken cancellationToken = default, int? copyThreshold = null, ILogger? logger = null) =>
+        string connectionString,
+        TimeSpan? commitTimeout = null,
+        CancellationToken cancellationToken = default,
+        int? copyThreshold = null,
+        ILogger? logger = null,
+        int? commitsInFlight = null) =>
         PostgresJobStore.CreateAsync(
             new PostgresStoreOptions
             {
                 ConnectionString = connectionString,
                 CommitTimeout = commitTimeout ?? TimeSpan.FromSeconds(5),
                 CopyThreshold = copyThreshold ?? PostgresStoreOptions.Default.CopyThreshold,
+                CommitsInFlight = commitsInFlight ?? PostgresStoreOptions.Default.CommitsInFlight,
             },
             logger,
             cancellationToken);

@@ -39,6 +39,13 @@ public sealed class ChronoqStorageOptions
     public int CopyThreshold { get; set; } = PostgresStoreOptions.Default.CopyThreshold;
 
     /// <summary>
+    /// How many commits to PostgreSQL may run at once, each on its own connection: while one is in
+    /// flight the engine builds and starts the next (see <c>PostgresStoreOptions.CommitsInFlight</c>).
+    /// Default 2 (1 to 16); 1 commits one batch at a time.
+    /// </summary>
+    public int CommitsInFlight { get; set; } = PostgresStoreOptions.Default.CommitsInFlight;
+
+    /// <summary>
     /// Bytes of job bodies kept in memory with PostgreSQL storage. Past it, the bodies of committed
     /// jobs are dropped from memory (their metadata stays) and read back from PostgreSQL, in one
     /// batched query per engine turn, when their jobs are delivered or peeked; recovery loads bodies

@@ -5,8 +5,9 @@ namespace Chronoq.Storage.Postgres.Internal;
 /// <summary>
 /// One engine batch turned into column arrays for the unnest statements. Mutations are collapsed
 /// per job first (last one wins, in order), because one INSERT ... ON CONFLICT may not touch a
-/// row twice and a delete after an upsert must win. Reused from commit to commit (commits are
-/// serialized), so a steady stream of batches allocates only what grows.
+/// row twice and a delete after an upsert must win. Each commit in flight has its own, taken with
+/// its slot (<see cref="CommitSlots"/>) and reused by the commits after it, so a steady stream of
+/// batches allocates only what grows.
 /// </summary>
 internal sealed class CommitColumns
 {
@@ -35,6 +36,12 @@ internal sealed class CommitColumns
 
     /// <summary>What recovery would compute after this commit without its mark (<see cref="HighWaterMarks.ProvenWithoutMark"/>).</summary>
     public ulong ProvenWithoutMark { get; private set; }
+
+    /// <summary>Whether the commit deletes rows (so it may remove the rows that proved the mark so far).</summary>
+    public bool HasDeletes => DeletedIds.Count > 0;
+
+    /// <summary>Where the commit holding these columns stands; read and changed by <see cref="CommitSlots"/> only, under its lock.</summary>
+    internal CommitRun Run { get; set; }
 
     public bool IsEmpty => DeletedIds.Count == 0 && Inserted.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
 
@@ -99,7 +106,7 @@ internal sealed class CommitColumns
         }
 
         BatchHighWater = batch.IdHighWater;
-        ProvenWithoutMark = marks.ProvenWithoutMark(DeletedIds.Count > 0, highestWrittenId);
+        ProvenWithoutMark = marks.ProvenWithoutMark(HasDeletes, highestWrittenId);
         HighWater = HighWaterMarks.ToWrite(batch.IdHighWater, ProvenWithoutMark) is { } mark ? ToStored(mark) : null;
         _collapsed.Clear();
     }

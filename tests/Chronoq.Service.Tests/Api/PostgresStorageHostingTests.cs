@@ -52,6 +52,8 @@ public sealed class PostgresStorageHostingTests(PostgresCluster cluster)
     [Theory]
     [InlineData("CommitTimeout", "00:00:00")]
     [InlineData("CopyThreshold", "0")]
+    [InlineData("CommitsInFlight", "0")]
+    [InlineData("CommitsInFlight", "17")]
     public async Task Start_InvalidStorageSetting_FailsNamingIt(string setting, string value)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

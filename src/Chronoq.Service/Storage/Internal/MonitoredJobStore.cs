@@ -39,6 +39,9 @@ internal sealed class MonitoredJobStore : IJobStore
 
     public bool IsDurable => _inner.IsDurable;
 
+    // Without it the engine would see the interface's default, 1, and never overlap commits.
+    public int MaxCommitsInFlight => _inner.MaxCommitsInFlight;
+
     /// <summary>The store being watched.</summary>
     public IJobStore Inner => _inner;
 

@@ -48,6 +48,7 @@ internal sealed class StorageOptionsValidator : IValidateOptions<ChronoqStorageO
         Schema = options.Schema,
         CommitTimeout = options.CommitTimeout,
         CopyThreshold = options.CopyThreshold,
+        CommitsInFlight = options.CommitsInFlight,
         BodyCacheBytes = options.BodyCacheBytes,
     };
 }
