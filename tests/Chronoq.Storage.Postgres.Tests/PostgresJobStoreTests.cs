@@ -406,7 +406,7 @@ public sealed class PostgresJobStoreTests(PostgresCluster cluster)
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         string db = await cluster.CreateDatabaseAsync("conc", cts.Token);
-        await using var store = await StoreAsync(db, cancellationToken: cts.Token);
+        await using var store = await StoreAsync(db, cancellationToken: cts.Token, commitsInFlight: 2);
 
         // The engine never sends more than MaxCommitsInFlight (2 here) at once; the store must
         // still make the rest wait, and not interleave two batches' columns.

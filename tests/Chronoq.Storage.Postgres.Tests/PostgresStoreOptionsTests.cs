@@ -11,7 +11,7 @@ public sealed class PostgresStoreOptionsTests
         Assert.Equal("chronoq", Valid.Schema);
         Assert.Equal(TimeSpan.FromSeconds(5), Valid.CommitTimeout);
         Assert.Equal(256, Valid.CopyThreshold);
-        Assert.Equal(2, Valid.CommitsInFlight);
+        Assert.Equal(1, Valid.CommitsInFlight);
     }
 
     [Fact]

@@ -41,7 +41,8 @@ public sealed class ChronoqStorageOptions
     /// <summary>
     /// How many commits to PostgreSQL may run at once, each on its own connection: while one is in
     /// flight the engine builds and starts the next (see <c>PostgresStoreOptions.CommitsInFlight</c>).
-    /// Default 2 (1 to 16); 1 commits one batch at a time.
+    /// Default 1, one batch at a time (1 to 16); 2 to 4 pay where commits mostly wait (a remote
+    /// server, a networked disk).
     /// </summary>
     public int CommitsInFlight { get; set; } = PostgresStoreOptions.Default.CommitsInFlight;
 

@@ -33,12 +33,19 @@ public sealed class ServerKillDurabilityTests(PostgresCluster cluster)
     /// </summary>
     private static readonly TimeSpan MaximumLoad = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task Kill9_UnderPutAndDeleteLoad_EveryAcknowledgedPutPresentEveryAcknowledgedDeleteAbsent()
+    /// <param name="commitsInFlight">Chronoq:Storage:CommitsInFlight: with 4 the kill lands among overlapping commits.</param>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(4)]
+    public async Task Kill9_UnderPutAndDeleteLoad_EveryAcknowledgedPutPresentEveryAcknowledgedDeleteAbsent(int commitsInFlight)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(240));
         var database = await cluster.CreateDatabaseAsync("kill", timeout.Token);
-        var environment = new Dictionary<string, string> { ["ConnectionStrings__Chronoq"] = database };
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Chronoq"] = database,
+            ["Chronoq__Storage__CommitsInFlight"] = commitsInFlight.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
 
         // Every body is unique, so a job found after the restart tells which put made it.
         var puts = new ConcurrentDictionary<ulong, string>();
