@@ -24,18 +24,26 @@ public sealed class PipelinedCommitTests
     /// <summary>Gives the engine loop time to act on what it was sent; the assertions after it hold whatever the timing.</summary>
     private static Task Settle() => Task.Delay(100);
 
-    [Fact]
-    public async Task SecondCommitStarts_WhileFirstRuns_AndAnswersLeaveInOrder()
+    /// <summary>Puts A and B in two batches whose commits are both running, held until released.</summary>
+    private static async Task<(Task<EngineResult<PutResult>> A, StoreHold First, Task<EngineResult<PutResult>> B, StoreHold Second)> TwoHeldPuts(EngineHarness h, FakeDurableStore store)
     {
-        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
-        await using var h = await EngineHarness.StartAsync(store);
         var first = store.HoldNextCommit();
         var second = store.HoldNextCommit();
         var a = h.Engine.PutAsync(Job("t")).AsTask();
         await first.WaitUntilReachedAsync();
         var b = h.Engine.PutAsync(Job("t")).AsTask();
+        await second.WaitUntilReachedAsync();
+        return (a, first, b, second);
+    }
+
+    [Fact]
+    public async Task SecondCommitStarts_WhileFirstRuns_AndAnswersLeaveInOrder()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
 
         // B's commit starts while A's is held: the engine loop is not blocked inside A's.
+        var (a, first, b, second) = await TwoHeldPuts(h, store);
         Assert.Equal(1, await second.WaitUntilReachedAsync());
         Assert.Equal(2, store.MostCommitsAtOnce);
 
@@ -148,12 +156,7 @@ public sealed class PipelinedCommitTests
         var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
         await using var h = await EngineHarness.StartAsync(store);
         await using var stream = await h.OpenStream(4, "t");
-        var first = store.HoldNextCommit();
-        var second = store.HoldNextCommit();
-        var a = h.Engine.PutAsync(Job("t")).AsTask();
-        await first.WaitUntilReachedAsync();
-        var b = h.Engine.PutAsync(Job("t")).AsTask();
-        await second.WaitUntilReachedAsync();
+        var (a, first, b, second) = await TwoHeldPuts(h, store);
         await Settle();
         Assert.False(stream.Events.TryPeek(out _));
 
@@ -194,12 +197,7 @@ public sealed class PipelinedCommitTests
     {
         var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
         var h = await EngineHarness.StartAsync(store);
-        var first = store.HoldNextCommit();
-        var second = store.HoldNextCommit();
-        var a = h.Engine.PutAsync(Job("t")).AsTask();
-        await first.WaitUntilReachedAsync();
-        var b = h.Engine.PutAsync(Job("t")).AsTask();
-        await second.WaitUntilReachedAsync();
+        var (a, first, b, second) = await TwoHeldPuts(h, store);
         var stopped = h.DisposeAsync().AsTask();
         await Settle();
         first.Release();
