@@ -506,9 +506,15 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
     {
         var call = Client.ReserveOneAsync(
             new ReserveOneRequest { Topics = { Topic }, Timeout = Duration.FromTimeSpan(TimeSpan.FromSeconds(30)) },
-            Chronoq.Sdk.Transport.CallOptions.WithTimeout(TimeSpan.FromMilliseconds(400)));
-        await Task.Delay(100);
-        Assert.Equal(1UL, (await Client.GetTopicStatsAsync(Topic)).Waiting);
+            Chronoq.Sdk.Transport.CallOptions.WithTimeout(TimeSpan.FromMilliseconds(1500)));
+
+        // Seen waiting first (a fixed 100 ms was too short for a busy 2-core CI machine to get the
+        // call to the engine); the deadline is long enough for that to happen well before it.
+        while ((await Client.GetTopicStatsAsync(Topic)).Waiting != 1)
+        {
+            Assert.False(call.IsCompleted, "the ReserveOne ended before it was seen waiting");
+            await Task.Delay(20);
+        }
 
         await FailsAsync(StatusCode.DeadlineExceeded, () => call);
 
