@@ -6,7 +6,7 @@ namespace Chronoq.Storage.Postgres;
 /// <summary>Settings of the PostgreSQL job store. Immutable; check with <see cref="Validate"/>.</summary>
 public sealed partial record PostgresStoreOptions
 {
-    /// <summary>The defaults: no connection string (it must be set), schema "chronoq", 5 s commit timeout, 2 commits in flight.</summary>
+    /// <summary>The defaults: no connection string (it must be set), schema "chronoq", 5 s commit timeout, 1 commit in flight.</summary>
     public static PostgresStoreOptions Default { get; } = new();
 
     /// <summary>Npgsql connection string of the database that holds the store. Required; no default.</summary>

@@ -783,6 +783,15 @@ internal sealed class EngineCore
         }
 
         var records = batch.Records.Mutations.Count;
+        if (records == 0 && _newestCommitting is { } newest)
+        {
+            // Nothing to commit (every command refused, say): answered right after the batch
+            // before it, in order, without a place among the commits in flight.
+            newest.Followers.AddRange(batch.Applied);
+            batch.Clear();
+            return;
+        }
+
         if (records > 0)
         {
             while (_committing.Count >= _maxCommitsInFlight)
@@ -825,9 +834,8 @@ internal sealed class EngineCore
             }
         }
 
-        // A batch without records (every command refused, say) is answered in its turn too, after
-        // the batches before it: answers leave in the order their commands were applied.
         _committing.Enqueue(batch);
+        _newestCommitting = batch;
         if (_maxCommitsInFlight == 1)
         {
             FinishAllCommitting();
@@ -848,6 +856,9 @@ internal sealed class EngineCore
     }
 
     private void FinishOldestCommitting() => Finish(_committing.Dequeue());
+
+    // The batch enqueued last while it is still committing, else null.
+    private PendingBatch? _newestCommitting;
 
     private void FinishAllCommitting()
     {
@@ -901,6 +912,12 @@ internal sealed class EngineCore
             }
 
             _answers.Add(command);
+        }
+
+        _answers.AddRange(batch.Followers);
+        if (ReferenceEquals(batch, _newestCommitting))
+        {
+            _newestCommitting = null;
         }
 
         batch.Clear();
@@ -1348,6 +1365,17 @@ internal sealed class EngineCore
             if (entry.BeforeExtra.Key is { } restoredKey)
             {
                 _topics[job.Topic].Keys[restoredKey] = slot;
+            }
+
+            if (job.State == JobState.Reserved && _table.ExtraOrDefault(slot).Holder is { Closed: true })
+            {
+                // Its stream closed while the batch committed (a failed body read closes one without
+                // waiting for commits): the job comes back ready, as CloseStream makes every job it held.
+                ref var extra = ref _table.Extra(slot);
+                extra.Token = 0;
+                extra.Holder = null;
+                job.State = JobState.Ready;
+                _table.SetReadyAtMs(slot, _nowMs);
             }
 
             Attach(slot);
@@ -2290,7 +2318,8 @@ internal sealed class EngineCore
             var slot = MostUrgentReady(best);
             if (beforeCommit ? !CanDeliverBeforeCommit(best, slot) : IsUncommitted(slot))
             {
-                // The dispatch after the commit serves this waiter and every later one, in order.
+                // The dispatch after the commit (the one that finishes the job's batch, with
+                // overlapping commits) serves this waiter and every later one, in order.
                 return;
             }
 

@@ -17,6 +17,12 @@ internal sealed class PendingBatch
     /// <summary>The batch commands applied, answered when the batch is finished.</summary>
     public List<EngineCommand> Applied { get; } = new();
 
+    /// <summary>
+    /// Commands of later turns that made no records (all refused, say), answered right after this
+    /// batch's own, with their own status even when this batch fails.
+    /// </summary>
+    public List<EngineCommand> Followers { get; } = new();
+
     /// <summary>Before-images of the jobs touched, in the order first touched (rolled back in reverse).</summary>
     public List<UndoEntry> Undo { get; } = new();
 
@@ -50,6 +56,7 @@ internal sealed class PendingBatch
     {
         Records.Clear();
         Applied.Clear();
+        Followers.Clear();
         Undo.Clear();
         Touched.Clear();
         PendingFree.Clear();

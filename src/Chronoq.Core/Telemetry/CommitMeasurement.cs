@@ -31,11 +31,16 @@ public readonly struct CommitMeasurement : IDisposable, IEquatable<CommitMeasure
         EngineMetrics.RecordCommit(_mutations, Stopwatch.GetElapsedTime(_startedAt));
         if (_activity is not null)
         {
-            // Stopping a span makes its parent current. Commits overlap and end in another turn, so
-            // the engine keeps a commit's span current only while it calls the store.
+            // Stopping a span makes its parent current. The engine keeps a commit's span current
+            // only while it calls the store (commits overlap and end in other turns), so what is
+            // current now stays so; used as `using var`, the span itself is current and its
+            // parent follows it as usual.
             var current = Activity.Current;
             _activity.Dispose();
-            Activity.Current = current;
+            if (!ReferenceEquals(current, _activity))
+            {
+                Activity.Current = current;
+            }
         }
     }
 

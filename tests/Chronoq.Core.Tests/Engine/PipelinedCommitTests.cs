@@ -210,17 +210,76 @@ public sealed class PipelinedCommitTests
     }
 
     [Fact]
+    public async Task RefusedCommand_WhileABatchCommits_AnsweredAfterItWithItsOwnStatusEvenWhenThatBatchFails()
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store);
+        var reservedId = await h.Put("r");
+        await h.Reserve("r");
+        var first = store.HoldNextCommit();
+        var put = h.Engine.PutAsync(Job("t")).AsTask();
+        await first.WaitUntilReachedAsync();
+
+        // A release with a stale token changes nothing and commits nothing: it takes no place among
+        // the commits in flight (the next put's commit still starts beside the held one), and it
+        // is answered right after the batch before it.
+        var refused = h.Engine.ReleaseAsync(reservedId, reservation: 12345).AsTask();
+        await Settle();
+        var second = store.HoldNextCommit();
+        var next = h.Engine.PutAsync(Job("t")).AsTask();
+        await second.WaitUntilReachedAsync();
+        Assert.False(refused.IsCompleted);
+        first.ReleaseAndFail();
+
+        Assert.Equal(ErrorCode.Unavailable, (await put.WaitAsync(EngineHarness.Bound)).Status.Code);
+        Assert.Equal(ErrorCode.FailedPrecondition, (await refused.WaitAsync(EngineHarness.Bound)).Code);
+        second.Release();
+        Assert.True((await next.WaitAsync(EngineHarness.Bound)).IsOk);
+        Assert.Equal(2, store.MostCommitsAtOnce);
+    }
+
+    [Fact]
+    public async Task RollbackOfARelease_WhileTheStreamWasClosedByAFailedBodyRead_LeavesTheJobReadyNotHeldByTheClosedStream()
+    {
+        // Every body is dropped once committed, so each delivery reads its body back.
+        var store = new FakeDurableStore { MaxCommitsInFlight = 2 };
+        await using var h = await EngineHarness.StartAsync(store, EngineOptions.Default with { BodyCacheBytes = 1 });
+        var held = await h.Put("t", priority: 5);
+        var stream = await h.OpenStream(1, "t");
+        var delivered = (await EngineHarness.Next(stream)).Job;
+        Assert.Equal(held, delivered.Job.Id);
+        var urgent = await h.Put("t", priority: 0);
+
+        // The release frees the stream's place while its commit is held; the stream is then given
+        // the urgent job, whose body read fails, which closes the stream; then the release fails.
+        store.FailReads = true;
+        var hold = store.HoldNextCommit();
+        var release = h.Engine.ReleaseAsync(held, delivered.Reservation).AsTask();
+        await hold.WaitUntilReachedAsync();
+        await Assert.ThrowsAsync<StorageUnavailableException>(
+            async () => await stream.Events.WaitToReadAsync().AsTask().WaitAsync(EngineHarness.Bound));
+        hold.ReleaseAndFail();
+        Assert.Equal(ErrorCode.Unavailable, (await release.WaitAsync(EngineHarness.Bound)).Code);
+
+        store.FailReads = false;
+        Assert.Equal((JobState.Ready, JobState.Ready), ((await h.Peek(held)).State, (await h.Peek(urgent)).State));
+        Assert.Equal((2UL, 0UL), ((await h.Stats("t")).Ready, (await h.Stats("t")).Reserved));
+        await stream.DisposeAsync();
+    }
+
+    [Fact]
     public async Task BodiesOverBudget_DroppedOnlyWhenNoCommitRuns_AndReadBackWhole()
     {
         var store = new FakeDurableStore { MaxCommitsInFlight = 2, ChaosFailureRate = 0 };
-        // 1,600 bodies of 70 B against 32 KiB: most are dropped, and between trims (past a
-        // sixteenth over the budget, about 30 bodies) commits overlap.
-        const int budget = 32 * 1024;
+        // 1,600 bodies of 100 B against 64 KiB: most are dropped. The engine waits for commits
+        // to trim only past a sixteenth over the budget (40 bodies), more than the 32 puts out at
+        // once can add in one turn, so between trims commits overlap.
+        const int budget = 64 * 1024;
         await using var h = await EngineHarness.StartAsync(store, EngineOptions.Default with { BodyCacheBytes = budget });
         var ids = new ConcurrentQueue<(ulong Id, byte[] Body)>();
         async Task PutOne(int worker, int i)
         {
-            var body = System.Text.Encoding.UTF8.GetBytes($"w{worker}-i{i:D3}-" + new string('z', 63));
+            var body = System.Text.Encoding.UTF8.GetBytes($"w{worker}-i{i:D3}-".PadRight(100, 'z'));
             var put = await h.Engine.PutAsync(new JobSpec { Topic = "t", Body = body });
             Assert.True(put.IsOk, put.ToString());
             ids.Enqueue((put.Value.Id, body));
@@ -278,8 +337,9 @@ public sealed class PipelinedCommitTests
                 {
                     acknowledgedDeletes.TryAdd(id, 0);
                 }
-                else if (!status.IsOk && status.Code != ErrorCode.Unavailable)
+                else if (!status.IsOk && status.Code is not (ErrorCode.Unavailable or ErrorCode.FailedPrecondition))
                 {
+                    // FailedPrecondition: the reservation's TTR ran out as the clock moved.
                     unexpected.Enqueue($"settling job {id}: {status}");
                 }
             }
@@ -383,12 +443,30 @@ public sealed class PipelinedCommitTests
                 }
             }
 
+            // The clock moves on, so delays end and reservations time out while batches commit.
+            async Task Clock()
+            {
+                try
+                {
+                    while (true)
+                    {
+                        await Task.Delay(5, done.Token);
+                        clock.Advance(TimeSpan.FromMilliseconds(500));
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
             var consumer = Task.Run(StreamConsumer);
+            var ticking = Task.Run(Clock);
             var putters = Enumerable.Range(100, 8).Select(seed => Task.Run(() => Putter(seed)));
             var workers = Enumerable.Range(1, 6).Select(seed => Task.Run(() => Worker(seed)));
             await Task.WhenAll(putters.Concat(workers)).WaitAsync(TimeSpan.FromMinutes(2));
             await done.CancelAsync();
             await consumer.WaitAsync(EngineHarness.Bound);
+            await ticking.WaitAsync(EngineHarness.Bound);
 
             Assert.Empty(unexpected);
             Assert.True(store.MostCommitsAtOnce >= 2, $"commits never overlapped ({store.MostCommitsAtOnce})");
@@ -406,9 +484,13 @@ public sealed class PipelinedCommitTests
                 {
                     var stored = store.Jobs[id];
                     Assert.Equal((stored.Priority, stored.Releases, stored.Buries, stored.Kicks), (job.Priority, job.Releases, job.Buries, job.Kicks));
+                    // A reservation is not stored, nor a delay ending as the clock moves.
+                    var storedState = stored.State == StoredJobState.Delayed && stored.ReadyAtMs <= clock.GetUtcNow().ToUnixTimeMilliseconds()
+                        ? StoredJobState.Ready
+                        : stored.State;
                     if (job.State != JobState.Reserved)
                     {
-                        Assert.Equal((StoredJobState)job.State, stored.State);
+                        Assert.Equal(storedState, (StoredJobState)job.State);
                     }
                 }
             }

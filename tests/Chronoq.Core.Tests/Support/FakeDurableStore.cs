@@ -17,8 +17,9 @@ internal sealed class FakeDurableStore : IJobStore
     public int MaxCommitsInFlight { get; init; } = 1;
 
     /// <summary>
-    /// When set, each commit first waits a random 0-2 ms (so overlapping commits complete in any
-    /// order) and then fails with this probability; drawn from a seeded generator.
+    /// When set, each commit first waits a random 1-2 ms (never completing at once, so commits
+    /// overlap and complete in any order) and then fails with this probability; drawn from a
+    /// seeded generator.
     /// </summary>
     public double? ChaosFailureRate { get; init; }
 
@@ -127,14 +128,14 @@ internal sealed class FakeDurableStore : IJobStore
 
         if (ChaosFailureRate is { } rate)
         {
-            int delayUs;
+            int delayMs;
             lock (_gate)
             {
-                delayUs = _chaos.Next(0, 2000);
+                delayMs = _chaos.Next(1, 3);
                 fail |= _chaos.NextDouble() < rate;
             }
 
-            await Task.Delay(TimeSpan.FromMicroseconds(delayUs), cancellationToken);
+            await Task.Delay(delayMs, cancellationToken);
         }
 
         if (fail || Fail)
