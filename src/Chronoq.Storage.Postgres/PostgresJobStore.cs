@@ -280,14 +280,17 @@ public sealed class PostgresJobStore : IJobStore
 
             TimeSpan remaining = timeout - Stopwatch.GetElapsedTime(started);
             slotHandedOff = true;
+
+            // The slot's use count goes along: giving up may race with the commit's end, after which
+            // the same columns may already serve the next commit, which must not be marked abandoned.
             await RunBoundedAsync(
                 "Commit",
-                static (store, columns, token) => store.CommitWithRetriesAsync(columns, token),
-                columns,
+                static (store, slot, token) => store.CommitWithRetriesAsync(slot.Columns, token),
+                (Columns: columns, Use: columns.Uses),
                 remaining,
                 cancellationToken,
-                whenEnded: static (store, columns) => store._slots.Exit(columns),
-                whenAbandoned: static (store, columns) => store._slots.Abandon(columns)).ConfigureAwait(false);
+                whenEnded: static (store, slot) => store._slots.Exit(slot.Columns),
+                whenAbandoned: static (store, slot) => store._slots.Abandon(slot.Columns, slot.Use)).ConfigureAwait(false);
         }
         finally
         {

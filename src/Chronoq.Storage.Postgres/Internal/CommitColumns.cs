@@ -43,6 +43,9 @@ internal sealed class CommitColumns
     /// <summary>Where the commit holding these columns stands; read and changed by <see cref="CommitSlots"/> only, under its lock.</summary>
     internal CommitRun Run { get; set; }
 
+    /// <summary>How many commits have held these columns; changed by <see cref="CommitSlots"/> only, under its lock.</summary>
+    internal int Uses { get; set; }
+
     public bool IsEmpty => DeletedIds.Count == 0 && Inserted.Count == 0 && WithBody.Count == 0 && KeepingBody.Count == 0 && HighWater is null;
 
     /// <summary>Reads everything needed from <paramref name="batch"/>; the batch is not referenced afterwards.</summary>

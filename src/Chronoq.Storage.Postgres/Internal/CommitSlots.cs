@@ -85,19 +85,22 @@ internal sealed class CommitSlots
             var columns = _free[--_freeCount];
             _free[_freeCount] = null!;
             columns.Run = CommitRun.Running;
+            columns.Uses++;
             return columns;
         }
     }
 
     /// <summary>
-    /// The caller of the commit holding <paramref name="columns"/> stopped waiting for it: until it
-    /// ends (<see cref="Exit"/>), commits that enter wait. Nothing when it has ended already.
+    /// The caller of the commit holding <paramref name="columns"/> (its <paramref name="use"/>-th
+    /// holder, <see cref="CommitColumns.Uses"/> when it entered) stopped waiting for it: until it
+    /// ends (<see cref="Exit"/>), commits that enter wait. Nothing when it has ended already, even
+    /// if another commit holds the columns by now.
     /// </summary>
-    public void Abandon(CommitColumns columns)
+    public void Abandon(CommitColumns columns, int use)
     {
         lock (_lock)
         {
-            if (columns.Run != CommitRun.Running)
+            if (columns.Run != CommitRun.Running || columns.Uses != use)
             {
                 return;
             }
