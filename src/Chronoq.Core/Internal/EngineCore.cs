@@ -74,6 +74,9 @@ internal sealed class EngineCore
     private readonly Stack<PendingBatch> _spareBatches = new();
     private readonly int _maxCommitsInFlight;
 
+    // The batch enqueued last while it is still committing, else null.
+    private PendingBatch? _newestCommitting;
+
     // Queued (once at a time, like _tick) when a commit completes, so the loop wakes to finish it.
     private readonly EngineCommand _commitDone;
     private readonly Action _onCommitCompleted;
@@ -857,9 +860,6 @@ internal sealed class EngineCore
 
     private void FinishOldestCommitting() => Finish(_committing.Dequeue());
 
-    // The batch enqueued last while it is still committing, else null.
-    private PendingBatch? _newestCommitting;
-
     private void FinishAllCommitting()
     {
         while (_committing.Count > 0)
@@ -1371,10 +1371,7 @@ internal sealed class EngineCore
             {
                 // Its stream closed while the batch committed (a failed body read closes one without
                 // waiting for commits): the job comes back ready, as CloseStream makes every job it held.
-                ref var extra = ref _table.Extra(slot);
-                extra.Token = 0;
-                extra.Holder = null;
-                job.State = JobState.Ready;
+                ClearReservation(slot, JobState.Ready);
                 _table.SetReadyAtMs(slot, _nowMs);
             }
 
@@ -1632,6 +1629,12 @@ internal sealed class EngineCore
     private ref JobExtra EndReservation(int slot, JobState newState)
     {
         Detach(slot);
+        return ref ClearReservation(slot, newState);
+    }
+
+    // The holder and token go, the job takes its new state; for a job already unlinked.
+    private ref JobExtra ClearReservation(int slot, JobState newState)
+    {
         ref var extra = ref _table.Extra(slot);
         extra.Token = 0;
         extra.Holder = null;
