@@ -43,6 +43,27 @@ for trx in "$results"/*.trx "$results"/*/*.trx; do
   skipped=$((skipped + ${total_run:-0} - ${run_passed:-0} - run_failed))
 done
 
+# The failures again, last, with their messages: CI keeps only the tail of the output, and a
+# failure's own lines are otherwise far above it among hundreds of passes.
+if [ "$failed" -ne 0 ]; then
+  echo
+  echo "Failed tests:"
+  /usr/bin/python3 - "$results" <<'PYTHON'
+import glob, sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+reports = glob.glob(sys.argv[1] + "/*.trx") + glob.glob(sys.argv[1] + "/*/*.trx")
+for trx in reports:
+    for result in ET.parse(trx).getroot().iterfind(".//t:UnitTestResult", ns):
+        if result.get("outcome") in ("Passed", "NotExecuted"):
+            continue
+        print(f"  {result.get('outcome')}: {result.get('testName')} [{result.get('duration')}]")
+        for tag in ("Message", "StackTrace"):
+            text = result.findtext(f".//t:ErrorInfo/t:{tag}", default="", namespaces=ns).strip()
+            for line in text.splitlines()[:25]:
+                print(f"    {line}")
+PYTHON
+fi
+
 echo
 echo "dotnet test exit code: $dotnet_status; test reports: $reports"
 echo "Tests: $passed passed, $failed failed, $skipped skipped"
