@@ -24,6 +24,24 @@ public sealed class PipelinedCommitTests
     /// <summary>Gives the engine loop time to act on what it was sent; the assertions after it hold whatever the timing.</summary>
     private static Task Settle() => Task.Delay(100);
 
+    /// <summary>
+    /// Puts a job every millisecond or so without waiting for the answers, until stopped, and then
+    /// returns every answer. Clients that wait for each answer move in step with the commits: on a
+    /// quiet fast machine all they send lands in the batch that commits, and no two commits ever
+    /// run at once. These puts keep arriving while a commit runs, so the next one starts beside it.
+    /// </summary>
+    private static async Task<EngineResult<PutResult>[]> Trickle(EngineHarness h, Func<int, JobSpec> job, CancellationToken stop)
+    {
+        var puts = new List<Task<EngineResult<PutResult>>>();
+        while (!stop.IsCancellationRequested)
+        {
+            puts.Add(h.Engine.PutAsync(job(puts.Count)).AsTask());
+            await Task.Delay(1, CancellationToken.None);
+        }
+
+        return await Task.WhenAll(puts).WaitAsync(EngineHarness.Bound);
+    }
+
     /// <summary>Puts A and B in two batches whose commits are both running, held until released.</summary>
     private static async Task<(Task<EngineResult<PutResult>> A, StoreHold First, Task<EngineResult<PutResult>> B, StoreHold Second)> TwoHeldPuts(EngineHarness h, FakeDurableStore store)
     {
@@ -277,15 +295,22 @@ public sealed class PipelinedCommitTests
         const int budget = 64 * 1024;
         await using var h = await EngineHarness.StartAsync(store, EngineOptions.Default with { BodyCacheBytes = budget });
         var ids = new ConcurrentQueue<(ulong Id, byte[] Body)>();
-        async Task PutOne(int worker, int i)
+        static byte[] Body(int worker, int i) => System.Text.Encoding.UTF8.GetBytes($"w{worker}-i{i:D4}-".PadRight(100, 'z'));
+        void Acknowledged(EngineResult<PutResult> put, byte[] body)
         {
-            var body = System.Text.Encoding.UTF8.GetBytes($"w{worker}-i{i:D3}-".PadRight(100, 'z'));
-            var put = await h.Engine.PutAsync(new JobSpec { Topic = "t", Body = body });
             Assert.True(put.IsOk, put.ToString());
             ids.Enqueue((put.Value.Id, body));
         }
 
-        // Each worker has a few puts out at once, and puts arrive while a commit runs.
+        async Task PutOne(int worker, int i)
+        {
+            var body = Body(worker, i);
+            Acknowledged(await h.Engine.PutAsync(new JobSpec { Topic = "t", Body = body }), body);
+        }
+
+        // Each worker has a few puts out at once, and the trickle's puts arrive while a commit runs.
+        using var workersDone = new CancellationTokenSource();
+        var trickle = Task.Run(() => Trickle(h, i => new JobSpec { Topic = "t", Body = Body(-1, i) }, workersDone.Token));
         await Task.WhenAll(Enumerable.Range(0, 8).Select(worker => Task.Run(async () =>
         {
             for (var i = 0; i < 200; i += 4)
@@ -293,6 +318,12 @@ public sealed class PipelinedCommitTests
                 await Task.WhenAll(PutOne(worker, i), PutOne(worker, i + 1), PutOne(worker, i + 2), PutOne(worker, i + 3));
             }
         }))).WaitAsync(TimeSpan.FromMinutes(1));
+        await workersDone.CancelAsync();
+        var trickled = await trickle;
+        for (var i = 0; i < trickled.Length; i++)
+        {
+            Acknowledged(trickled[i], Body(-1, i));
+        }
 
         Assert.True(store.MostCommitsAtOnce >= 2, $"commits never overlapped ({store.MostCommitsAtOnce})");
         await EngineHarness.Wait(h.Engine.GetServerStatsAsync()); // a control command: every commit finished, bodies trimmed
@@ -443,6 +474,22 @@ public sealed class PipelinedCommitTests
                 }
             }
 
+            // The trickle's puts keep commits overlapping even where the others move in step.
+            async Task TrickleUntilDone()
+            {
+                foreach (var put in await Trickle(h, _ => new JobSpec { Topic = "a", Body = "t"u8.ToArray() }, done.Token))
+                {
+                    if (put.IsOk)
+                    {
+                        acknowledgedPuts.TryAdd(put.Value.Id, 0);
+                    }
+                    else if (put.Status.Code != ErrorCode.Unavailable)
+                    {
+                        unexpected.Enqueue($"trickled put: {put.Status}");
+                    }
+                }
+            }
+
             // The clock moves on, so delays end and reservations time out while batches commit.
             async Task Clock()
             {
@@ -461,12 +508,14 @@ public sealed class PipelinedCommitTests
 
             var consumer = Task.Run(StreamConsumer);
             var ticking = Task.Run(Clock);
+            var trickling = Task.Run(TrickleUntilDone);
             var putters = Enumerable.Range(100, 8).Select(seed => Task.Run(() => Putter(seed)));
             var workers = Enumerable.Range(1, 6).Select(seed => Task.Run(() => Worker(seed)));
             await Task.WhenAll(putters.Concat(workers)).WaitAsync(TimeSpan.FromMinutes(2));
             await done.CancelAsync();
             await consumer.WaitAsync(EngineHarness.Bound);
             await ticking.WaitAsync(EngineHarness.Bound);
+            await trickling.WaitAsync(EngineHarness.Bound);
 
             Assert.Empty(unexpected);
             Assert.True(store.MostCommitsAtOnce >= 2, $"commits never overlapped ({store.MostCommitsAtOnce})");
