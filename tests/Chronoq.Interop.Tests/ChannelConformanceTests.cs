@@ -197,7 +197,7 @@ public abstract class ChannelConformanceTests<TServer> : IClassFixture<TServer>,
     public async Task ServerStreaming_DeadlineMidStream_ThrowsDeadlineExceededAfterSomeMessages()
     {
         using var call = _channel.ServerStreaming(
-            ServerStream, new InteropRequest { Count = 1000, IntervalMs = 50 }, CallOptions.WithTimeout(TimeSpan.FromMilliseconds(600)));
+            ServerStream, new InteropRequest { Count = 1000, IntervalMs = 50 }, CallOptions.WithTimeout(TimeSpan.FromSeconds(2)));
 
         var received = 0;
         var error = await Assert.ThrowsAsync<RpcException>(async () =>
@@ -209,7 +209,7 @@ public abstract class ChannelConformanceTests<TServer> : IClassFixture<TServer>,
         });
 
         Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
-        Assert.InRange(received, 1, 20);
+        Assert.InRange(received, 1, 60); // at most ~40 fit in 2 s: the deadline, not the count, ended it
     }
 
     [Fact]

@@ -330,7 +330,7 @@ public abstract class ChronoqApiContractTests : IAsyncLifetime
     public async Task Reserve_CallDeadlinePasses_HeldJobReadyAtOnce()
     {
         var id = await PutAsync();
-        using var call = Client.Reserve(new ReserveRequest { Topics = { Topic } }, Chronoq.Sdk.Transport.CallOptions.WithTimeout(TimeSpan.FromMilliseconds(800)));
+        using var call = Client.Reserve(new ReserveRequest { Topics = { Topic } }, Chronoq.Sdk.Transport.CallOptions.WithTimeout(TimeSpan.FromSeconds(2)));
         Assert.True(await call.MoveNextAsync());
         Assert.Equal(id, call.Current.Job.Job.Id);
 
