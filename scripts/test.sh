@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # THE test command: installs the test prerequisites, then runs every test project of the solution
-# and ends with one summary line ("Tests: N passed, N failed, N skipped"). Exits non-zero when any
-# test fails, a test project crashes or hangs, or nothing ran.
+# and ends with the failed tests, if any, and one summary line ("Tests: N passed, N failed,
+# N skipped"). Exits non-zero when any test fails, a test project crashes or hangs, or nothing ran.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
