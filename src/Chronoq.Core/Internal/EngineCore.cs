@@ -825,11 +825,11 @@ internal sealed class EngineCore
                     }
                 }
             }
-#pragma warning disable CA1031 // Any commit failure means the batch is not durable: roll back and answer UNAVAILABLE.
-            catch (Exception)
+#pragma warning disable CA1031 // Thrown before a task came back: Finish sees it as the commit's failure.
+            catch (Exception e)
 #pragma warning restore CA1031
             {
-                batch.FailedAtStart = true;
+                batch.Commit = Task.FromException(e);
             }
             finally
             {
@@ -876,7 +876,7 @@ internal sealed class EngineCore
     /// </summary>
     private void Finish(PendingBatch batch)
     {
-        var failed = batch.FailedAtStart;
+        var failed = false;
         if (batch.Commit is { } commit)
         {
             try

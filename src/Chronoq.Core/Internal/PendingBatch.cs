@@ -41,11 +41,11 @@ internal sealed class PendingBatch
     /// <summary>Topic of each delete counted in the totals (subtracted again on rollback).</summary>
     public List<int> DeleteTopics { get; } = new();
 
-    /// <summary>The store's commit while it runs; null when the batch had nothing to commit or it completed at once.</summary>
+    /// <summary>
+    /// The store's commit unless it succeeded at once (null then, or when there was nothing to
+    /// commit); a commit that threw before returning is a faulted task, so it fails like any other.
+    /// </summary>
     public Task? Commit { get; set; }
-
-    /// <summary>The commit threw before it returned a task: the batch is not durable.</summary>
-    public bool FailedAtStart { get; set; }
 
     public CommitMeasurement Measurement { get; set; }
 
@@ -63,7 +63,6 @@ internal sealed class PendingBatch
         PutTopics.Clear();
         DeleteTopics.Clear();
         Commit = null;
-        FailedAtStart = false;
         Measurement = default;
     }
 }
