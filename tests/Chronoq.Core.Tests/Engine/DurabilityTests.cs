@@ -90,6 +90,30 @@ public sealed class DurabilityTests
         Assert.False(store.Jobs.ContainsKey(reserved));
     }
 
+    /// <summary>A store call that throws instead of returning a failed task fails the batch the same way.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task CommitThrowsBeforeReturning_CallersUnavailable_AndMemoryRolledBack(int commitsInFlight)
+    {
+        var store = new FakeDurableStore { MaxCommitsInFlight = commitsInFlight };
+        await using var h = await EngineHarness.StartAsync(store);
+        var kept = await h.Put("t", key: "k");
+
+        store.ThrowBeforeReturning = true;
+        Assert.Equal(ErrorCode.Unavailable, (await EngineHarness.Wait(h.Engine.PutAsync(new JobSpec { Topic = "t" }))).Status.Code);
+        Assert.Equal(ErrorCode.Unavailable, (await EngineHarness.Wait(h.Engine.DeleteAsync(kept))).Code);
+
+        store.ThrowBeforeReturning = false;
+        Assert.Null(await TryPeek(h, kept + 1));
+        Assert.Equal(JobState.Ready, (await h.Peek(kept)).State);
+        var stats = (await EngineHarness.Wait(h.Engine.GetServerStatsAsync())).Value;
+        Assert.Equal((1UL, 0UL, 1UL), (stats.TotalPuts, stats.TotalDeletes, stats.Ready));
+        Assert.Equal(new PutResult(kept, false), (await EngineHarness.Wait(h.Engine.PutAsync(new JobSpec { Topic = "t", Key = "k" }))).Value);
+        Assert.True((await EngineHarness.Wait(h.Engine.DeleteAsync(kept))).IsOk);
+        Assert.Empty(store.Jobs);
+    }
+
     [Fact]
     public async Task Commit_ManyConcurrentPuts_GroupedIntoFewCommits()
     {

@@ -41,6 +41,9 @@ internal sealed class FakeDurableStore : IJobStore
     /// <summary>When set, every commit throws <see cref="StorageUnavailableException"/>.</summary>
     public volatile bool Fail;
 
+    /// <summary>When set, every commit throws from the call itself, before a task comes back (as a wrapping store may).</summary>
+    public volatile bool ThrowBeforeReturning;
+
     private readonly System.Collections.Concurrent.ConcurrentQueue<StoreHold> _commitHolds = new();
     private StoreHold? _nextReadHold;
 
@@ -87,7 +90,10 @@ internal sealed class FakeDurableStore : IJobStore
         }
     }
 
-    public async ValueTask CommitAsync(MutationBatch batch, CancellationToken cancellationToken)
+    public ValueTask CommitAsync(MutationBatch batch, CancellationToken cancellationToken) =>
+        ThrowBeforeReturning ? throw new StorageUnavailableException("the fake store is down") : CommitCountedAsync(batch, cancellationToken);
+
+    private async ValueTask CommitCountedAsync(MutationBatch batch, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
